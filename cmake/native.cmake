@@ -1,0 +1,57 @@
+# Native build: the engine with the host's best SIMD (AVX2+FMA on this machine kind), the
+# GoogleTest suites, the ONNX conformance suite, Google Benchmark microbenchmarks, fuzzers.
+option(INSTYLE_NATIVE_ARCH "Compile for the host CPU (-march=native)" ON)
+option(INSTYLE_SANITIZE "Build with AddressSanitizer and UBSan" OFF)
+
+set(INSTYLE_WARNINGS -Wall -Wextra -Wno-unused-parameter)
+set(INSTYLE_ARCH_FLAGS "")
+if(INSTYLE_NATIVE_ARCH)
+  set(INSTYLE_ARCH_FLAGS -march=native)
+endif()
+if(INSTYLE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+find_package(Threads REQUIRED)
+
+add_library(instyle_core STATIC ${INSTYLE_SOURCES})
+target_include_directories(instyle_core PUBLIC ${CMAKE_SOURCE_DIR}/src)
+target_include_directories(instyle_core SYSTEM PUBLIC ${XSIMD_INCLUDE_DIR})
+target_compile_options(instyle_core PRIVATE ${INSTYLE_WARNINGS} ${INSTYLE_ARCH_FLAGS} -O3)
+target_link_libraries(instyle_core PUBLIC Threads::Threads)
+
+enable_testing()
+find_package(GTest REQUIRED)
+
+# Unit and property tests: every .cpp under tests/native/ except the ONNX conformance suite.
+file(GLOB INSTYLE_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/native/*_test.cpp)
+list(FILTER INSTYLE_TEST_SOURCES EXCLUDE REGEX "onnx_conformance_test\\.cpp$")
+add_executable(instyle_tests ${INSTYLE_TEST_SOURCES})
+target_compile_options(instyle_tests PRIVATE ${INSTYLE_WARNINGS} ${INSTYLE_ARCH_FLAGS})
+target_include_directories(instyle_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
+target_link_libraries(instyle_tests PRIVATE instyle_core GTest::gtest_main)
+add_test(NAME instyle_tests COMMAND instyle_tests)
+
+# The outside reference: Debian's ONNX conformance vectors, read with Debian's onnx/protobuf.
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/native/onnx_conformance_test.cpp)
+  find_package(Protobuf REQUIRED)
+  find_path(ONNX_INCLUDE_DIR onnx/onnx_pb.h REQUIRED)
+  find_library(ONNX_PROTO_LIBRARY onnx_proto REQUIRED)
+  add_executable(onnx_conformance_tests ${CMAKE_SOURCE_DIR}/tests/native/onnx_conformance_test.cpp)
+  target_compile_definitions(onnx_conformance_tests PRIVATE ONNX_NAMESPACE=onnx ONNX_ML=1
+    INSTYLE_ONNX_TESTDATA="/usr/share/libonnx-testdata/data")
+  target_include_directories(onnx_conformance_tests PRIVATE ${ONNX_INCLUDE_DIR} ${CMAKE_SOURCE_DIR}/tests/native)
+  target_link_libraries(onnx_conformance_tests PRIVATE instyle_core GTest::gtest_main
+    ${ONNX_PROTO_LIBRARY} protobuf::libprotobuf)
+  add_test(NAME onnx_conformance_tests COMMAND onnx_conformance_tests)
+endif()
+
+# Microbenchmarks (not part of the tests): ./build/instyle_bench
+find_package(benchmark QUIET)
+file(GLOB INSTYLE_BENCH_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bench/*.cpp)
+if(benchmark_FOUND AND INSTYLE_BENCH_SOURCES)
+  add_executable(instyle_bench ${INSTYLE_BENCH_SOURCES})
+  target_compile_options(instyle_bench PRIVATE ${INSTYLE_ARCH_FLAGS} -O3)
+  target_link_libraries(instyle_bench PRIVATE instyle_core benchmark::benchmark)
+endif()

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, builds everything, runs every suite:
+# native GoogleTest (kernels, ONNX conformance), then Node's test runner (WASM package,
+# model runner, browser tests in headless Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+[ -d node_modules ] || npm install --no-audit --no-fund
+bash scripts/build.sh
+
+echo "== native tests"
+(cd build && ctest --output-on-failure)
+
+echo "== JavaScript tests"
+shopt -s nullglob
+js_tests=(tests/js/*.test.mjs tests/browser/*.test.mjs)
+if [ ${#js_tests[@]} -gt 0 ]; then
+  node --test --test-concurrency=1 "${js_tests[@]}"
+fi
