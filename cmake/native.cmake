@@ -24,14 +24,18 @@ target_link_libraries(instyle_core PUBLIC Threads::Threads)
 enable_testing()
 find_package(GTest REQUIRED)
 
-# Unit and property tests: every .cpp under tests/native/ except the ONNX conformance suite.
+# Unit and property tests: one executable per tests/native/*_test.cpp, so a suite can be built
+# and run alone (cmake --build build --target norm_test && build/norm_test).
 file(GLOB INSTYLE_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/native/*_test.cpp)
 list(FILTER INSTYLE_TEST_SOURCES EXCLUDE REGEX "onnx_conformance_test\\.cpp$")
-add_executable(instyle_tests ${INSTYLE_TEST_SOURCES})
-target_compile_options(instyle_tests PRIVATE ${INSTYLE_WARNINGS} ${INSTYLE_ARCH_FLAGS})
-target_include_directories(instyle_tests PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
-target_link_libraries(instyle_tests PRIVATE instyle_core GTest::gtest_main)
-add_test(NAME instyle_tests COMMAND instyle_tests)
+foreach(test_source ${INSTYLE_TEST_SOURCES})
+  get_filename_component(test_name ${test_source} NAME_WE)
+  add_executable(${test_name} ${test_source})
+  target_compile_options(${test_name} PRIVATE ${INSTYLE_WARNINGS} ${INSTYLE_ARCH_FLAGS})
+  target_include_directories(${test_name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
+  target_link_libraries(${test_name} PRIVATE instyle_core GTest::gtest_main)
+  add_test(NAME ${test_name} COMMAND ${test_name})
+endforeach()
 
 # The outside reference: Debian's ONNX conformance vectors, read with Debian's onnx/protobuf.
 if(EXISTS ${CMAKE_SOURCE_DIR}/tests/native/onnx_conformance_test.cpp)
