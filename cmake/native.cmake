@@ -46,9 +46,20 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/tests/native/onnx_conformance_test.cpp)
   target_compile_definitions(onnx_conformance_tests PRIVATE ONNX_NAMESPACE=onnx ONNX_ML=1
     INSTYLE_ONNX_TESTDATA="/usr/share/libonnx-testdata/data")
   target_include_directories(onnx_conformance_tests PRIVATE ${ONNX_INCLUDE_DIR} ${CMAKE_SOURCE_DIR}/tests/native)
-  target_link_libraries(onnx_conformance_tests PRIVATE instyle_core GTest::gtest_main
+  # Its own main() adds a listener that prints the per-op summary, hence gtest, not gtest_main.
+  target_compile_options(onnx_conformance_tests PRIVATE ${INSTYLE_WARNINGS} ${INSTYLE_ARCH_FLAGS})
+  target_link_libraries(onnx_conformance_tests PRIVATE instyle_core GTest::gtest
     ${ONNX_PROTO_LIBRARY} protobuf::libprotobuf)
   add_test(NAME onnx_conformance_tests COMMAND onnx_conformance_tests)
+endif()
+
+# A bounded libFuzzer run over the ONNX reader and model loader (clang, ASan + UBSan): it
+# builds its own target in build/fuzz and seeds from the models the model tests generate.
+find_program(INSTYLE_CLANGXX clang++)
+if(INSTYLE_CLANGXX AND EXISTS ${CMAKE_SOURCE_DIR}/scripts/fuzz.sh)
+  add_test(NAME onnx_reader_fuzz COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/fuzz.sh --seconds 30
+    --out ${CMAKE_BINARY_DIR}/fuzz --models ${CMAKE_BINARY_DIR}/test-models)
+  set_tests_properties(onnx_reader_fuzz PROPERTIES TIMEOUT 1200)
 endif()
 
 # Microbenchmarks (not part of the tests): ./build/instyle_bench

@@ -11,7 +11,7 @@ packages=(
   emscripten binaryen                  # WASM build (emcc, wasm-dis)
   node-acorn                           # emcc's JS optimizer needs acorn (NODE_PATH=/usr/share/nodejs)
   libonnx-testdata                     # ONNX op conformance vectors (outside reference)
-  libprotobuf-dev protobuf-compiler    # reading the conformance .pb tensors natively
+  libonnx-dev libprotobuf-dev protobuf-compiler  # reading the conformance .pb tensors natively
   python3-onnx python3-numpy           # generating test models
   python3-torch                        # PyTorch reference outputs for the model runner
   libopenblas0-pthread                 # fast BLAS for PyTorch (see TOOLCHAIN.md)

@@ -9,10 +9,12 @@
 // so tensors cross the API without a transpose.
 //
 // Numerics: variance is two-pass (mean first, then the mean of squared deviations), never
-// E[x^2] - E[x]^2, which cancels catastrophically on data such as 1e4 + N(0, 1). The span is
-// usually cache-resident when the second pass reads it. Partial sums are kept in f32 SIMD
-// lanes over short blocks and added into a double, so the error does not grow with H*W.
-// Variances are biased (divided by the count), as in PyTorch's and ONNX's normalizations.
+// E[x^2] - E[x]^2, which cancels catastrophically on data such as 1e4 + N(0, 1). The passes
+// run over short blocks (2048 floats, in L1 for the second pass) with f32 SIMD lane partial
+// sums, and the blocks' (count, mean, M2) are merged in double with Chan's parallel formula,
+// so the error does not grow with H*W and a span is read from memory once. Variances are
+// biased (divided by the count), as in PyTorch's and ONNX's normalizations. Normalizations
+// apply y = (x - mean) * scale + beta, so a constant plane gives exactly beta (zeros).
 //
 // Every kernel with a `_ref` twin has the same signature; the twin is a plain scalar loop in
 // double precision, the oracle for tests. Kernels allocate nothing and allow y == x (in place).
@@ -26,16 +28,16 @@ namespace instyle {
 void moments_f32(float* mean, float* var, const float* x, std::size_t count);
 void moments_f32_ref(float* mean, float* var, const float* x, std::size_t count);
 
-// y[i] = max?(x[i] * scale + shift) over `count` contiguous floats: the apply step shared by
-// every normalization once its statistics are folded into one scale and shift.
+// y[i] = max?(x[i] * scale + shift) over `count` contiguous floats: a normalization whose
+// statistics are frozen, folded into one scale and shift (e.g. batch norm at inference).
 void scale_shift_f32(float* y, const float* x, float scale, float shift, std::size_t count,
                      bool relu);
 void scale_shift_f32_ref(float* y, const float* x, float scale, float shift, std::size_t count,
                          bool relu);
 
 // Instance norm: each (n, c) plane by its own mean and variance.
-// y, x: [N, C, HW]; gamma, beta: [C] or nullptr (1 and 0).
-// mean, var (optional, may be nullptr): [N, C], the statistics used, for recording.
+// y, x: [N, C, HW]; gamma, beta: [C] or nullptr (1 and 0). To record the statistics it uses,
+// call instance_stats_f32 (the same numbers, bit for bit).
 void instance_norm_f32(float* y, const float* x, const float* gamma, const float* beta,
                        std::size_t N, std::size_t C, std::size_t HW, float eps, bool relu);
 void instance_norm_f32_ref(float* y, const float* x, const float* gamma, const float* beta,
@@ -62,7 +64,7 @@ void batch_norm_f32_ref(float* y, const float* x, const float* mean, const float
 
 // Batch norm, training: statistics over (N, HW) per channel, written to batch_mean and
 // batch_var ([C], biased variance), then applied. Per-plane moments are merged with Chan's
-// parallel formula, so no pass over the whole batch is repeated.
+// parallel formula, so the statistics take one sweep over the batch (and the apply another).
 void batch_norm_train_f32(float* y, float* batch_mean, float* batch_var, const float* x,
                           const float* gamma, const float* beta, std::size_t N, std::size_t C,
                           std::size_t HW, float eps, bool relu);
@@ -91,6 +93,7 @@ void group_norm_f32_ref(float* y, const float* x, const float* gamma, const floa
 // AdaIN (Huang & Belongie 2017): each content plane normalized by its own statistics, then
 // given the style's: t = style_std[n,c] * (x - mu) / sqrt(var + eps) + style_mean[n,c];
 // y = alpha * t + (1 - alpha) * x. style_mean, style_std: [N, C] (see style_stats_f32).
+// alpha = 0 returns the content unchanged, bit for bit.
 void adain_f32(float* y, const float* content, const float* style_mean, const float* style_std,
                std::size_t N, std::size_t C, std::size_t HW, float alpha, float eps);
 void adain_f32_ref(float* y, const float* content, const float* style_mean,
