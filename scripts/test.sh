@@ -5,7 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-[ -d node_modules ] || npm install --no-audit --no-fund
+# npm's own record of the install is older than the lock file when package.json gained a
+# devDependency (vite, playwright-core, typescript) since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm install --no-audit --no-fund
+fi
 bash scripts/build.sh
 
 echo "== native tests"

@@ -60,16 +60,22 @@ constexpr size_t kNR = kNV * kLanes;
 constexpr size_t kTilePixels = (192 + kNR - 1) / kNR * kNR;
 constexpr size_t kTargetKc = 128;
 
-// Direct path: up to kDirectMaxOg output channels per group, kernels up to kDirectMaxKW wide
-// (their tap offsets live in the plan), output rows per band, and the band's size target.
+// Direct path: up to kDirectMaxOg output channels per group, kernels of up to kDirectMaxTaps
+// taps (their offsets live in the plan), output rows per band, and the band's size target.
 constexpr size_t kDirectMaxOg = 4;
-constexpr size_t kDirectMaxKW = 16;
+constexpr size_t kDirectMaxTaps = 128;
 constexpr size_t kDirectRows = 8;
 constexpr size_t kDirectBandFloats = 32 * 1024;
-// og x nv accumulators, og broadcast weights, one loaded vector and (WASM) the product,
-// capped at 8 vectors.
+// Vectors per direct register tile of og output channels, at most 8: og x nv accumulators and
+// og broadcast weights, plus one loaded pixel vector natively. V8 loads all nv pixel vectors of
+// a tap before multiplying and needs a product register; one spilled accumulator (og 3, nv 3)
+// cost 40% there.
 constexpr size_t direct_max_nv(size_t og) {
-  return std::min<size_t>(8, (kVectorRegs - kTempRegs - og) / og);
+#if defined(__wasm_simd128__)
+  return std::min<size_t>(8, (kVectorRegs - 1 - og) / (og + 1));
+#else
+  return std::min<size_t>(8, (kVectorRegs - 1 - og) / og);
+#endif
 }
 constexpr size_t kDirectMaxNV = direct_max_nv(1);
 
@@ -82,9 +88,9 @@ struct Plan {
   // im2col path
   size_t tile, ldb;
   // direct path: output rows per band, band rows, floats per column phase, per band row, per
-  // channel of the band; kx_off[kx]: where tap kx starts within a band row.
+  // channel of the band; tap_off[ky*kW + kx]: where that tap's inputs start in a channel.
   size_t rows_out, rows_in, phase_w, row_floats, chan_floats;
-  std::array<size_t, kDirectMaxKW> kx_off;
+  std::array<size_t, kDirectMaxTaps> tap_off;
   size_t workspace;
 };
 
@@ -101,7 +107,7 @@ Plan make_plan(const Conv2dShape& s) {
   p.OH = s.out_h();
   p.OW = s.out_w();
   p.OHW = p.OH * p.OW;
-  p.direct = p.Og <= kDirectMaxOg && s.kW <= kDirectMaxKW;
+  p.direct = p.Og <= kDirectMaxOg && s.kH * s.kW <= kDirectMaxTaps;
   if (p.direct) {
     const size_t sw = s.stride_w;
     // Phase q of a padded row holds padded columns q, q + sw, q + 2sw, ...; tap kx of output
@@ -109,9 +115,11 @@ Plan make_plan(const Conv2dShape& s) {
     // last output vector, rounded up to whole vectors, to load inside it.
     p.phase_w = round_up(p.OW, kLanes) + (s.kW - 1) * s.dilation_w / sw;
     p.row_floats = sw * p.phase_w;
-    for (size_t kx = 0; kx < s.kW; ++kx) {
-      const size_t t = kx * s.dilation_w;
-      p.kx_off[kx] = t % sw * p.phase_w + t / sw;
+    for (size_t ky = 0; ky < s.kH; ++ky) {
+      for (size_t kx = 0; kx < s.kW; ++kx) {
+        const size_t t = kx * s.dilation_w;
+        p.tap_off[ky * s.kW + kx] = ky * s.dilation_h * p.row_floats + t % sw * p.phase_w + t / sw;
+      }
     }
     p.rows_out = std::min(p.OH, kDirectRows);
     p.rows_in = (p.rows_out - 1) * s.stride_h + (s.kH - 1) * s.dilation_h + 1;
@@ -130,6 +138,9 @@ Plan make_plan(const Conv2dShape& s) {
 }
 
 #define INSTYLE_UNROLL _Pragma("GCC unroll 16")
+// For helpers that touch a register tile: if one is not inlined, its accumulators live in
+// memory and are stored on every iteration of the k loop (seen in WASM: half the speed).
+#define INSTYLE_ALWAYS_INLINE inline __attribute__((always_inline))
 
 // Copies n floats; inline because the runs are short (one output row of a tile) and many.
 inline void copy_floats(float* dst, const float* src, size_t n) {
@@ -151,7 +162,8 @@ template <size_t MR, size_t NV>
 struct Tile {
   vfloat acc[MR][NV];
 
-  inline void begin(const float* y, size_t ldy, size_t n, const float* bias, bool accumulate) {
+  INSTYLE_ALWAYS_INLINE void begin(const float* y, size_t ldy, size_t n, const float* bias,
+                                  bool accumulate) {
     INSTYLE_UNROLL
     for (size_t i = 0; i < MR; ++i) {
       if (!accumulate) {
@@ -170,7 +182,7 @@ struct Tile {
     }
   }
 
-  inline void end(float* y, size_t ldy, size_t n, bool relu) {
+  INSTYLE_ALWAYS_INLINE void end(float* y, size_t ldy, size_t n, bool relu) {
     INSTYLE_UNROLL
     for (size_t i = 0; i < MR; ++i) {
       if (relu) {
@@ -232,13 +244,14 @@ constexpr auto gemm_table(std::index_sequence<MR...>) {
 // register tiles rather than padding.
 constexpr auto kGemm = gemm_table(std::make_index_sequence<kMR>());
 
-// Direct micro-kernel: output vectors y[o][0, n) of one output row for OG channels, summed over
-// cc input channels of the band (band rows row_floats apart, channels chan_floats apart,
-// already offset to this output row and column) and every tap. w: the first channel's filters
-// (ldw apart), offset to the chunk's first input channel.
+// Direct micro-kernel: output vectors y[o][0, n) of one output row for OG channels (ldy apart),
+// summed over cc input channels of the band (chan_floats apart, already offset to this output
+// row and column) and their taps (tap_off). w: the first channel's filters (ldw apart), offset
+// to the chunk's first input channel. One flat loop over a channel's taps: V8 does not keep
+// accumulators in registers across short nested loops (a 9-iteration kx loop halved WASM speed).
 struct DirectArgs {
-  size_t ldy, ldw, cc, kH, kW, dh, row_floats, chan_floats;
-  const size_t* kx_off;
+  size_t ldy, ldw, cc, taps, chan_floats;
+  const size_t* tap_off;
 };
 
 template <size_t OG, size_t NV>
@@ -246,21 +259,17 @@ void direct_micro(float* y, size_t n, const float* w, const float* band, const D
                   const float* bias, bool accumulate, bool relu) {
   Tile<OG, NV> t;
   t.begin(y, d.ldy, n, bias, accumulate);
-  for (size_t c = 0; c < d.cc; ++c) {
-    for (size_t ky = 0; ky < d.kH; ++ky) {
-      const float* row = band + c * d.chan_floats + ky * d.dh * d.row_floats;
-      const float* wk = w + (c * d.kH + ky) * d.kW;
-      for (size_t kx = 0; kx < d.kW; ++kx) {
-        const float* src = row + d.kx_off[kx];
-        vfloat wv[OG];
+  for (size_t c = 0; c < d.cc; ++c, band += d.chan_floats, w += d.taps) {
+    for (size_t k = 0; k < d.taps; ++k) {
+      const float* src = band + d.tap_off[k];
+      vfloat wv[OG];
+      INSTYLE_UNROLL
+      for (size_t o = 0; o < OG; ++o) wv[o] = splat(w[o * d.ldw + k]);
+      INSTYLE_UNROLL
+      for (size_t v = 0; v < NV; ++v) {
+        const vfloat b = load(src + v * kLanes);
         INSTYLE_UNROLL
-        for (size_t o = 0; o < OG; ++o) wv[o] = splat(wk[o * d.ldw + kx]);
-        INSTYLE_UNROLL
-        for (size_t v = 0; v < NV; ++v) {
-          const vfloat b = load(src + v * kLanes);
-          INSTYLE_UNROLL
-          for (size_t o = 0; o < OG; ++o) t.acc[o][v] = fmadd(wv[o], b, t.acc[o][v]);
-        }
+        for (size_t o = 0; o < OG; ++o) t.acc[o][v] = fmadd(wv[o], b, t.acc[o][v]);
       }
     }
   }
@@ -395,8 +404,7 @@ void conv_band_direct(float* y, const float* x, const float* w, const float* bia
   const size_t taps = s.kH * s.kW, sw = s.stride_w;
   const size_t rows_in = (rows - 1) * s.stride_h + (s.kH - 1) * s.dilation_h + 1;
   const size_t og = p.Og, nv_max = direct_max_nv(og);
-  DirectArgs d{p.OHW, p.K, 0, s.kH, s.kW, s.dilation_h, p.row_floats, p.chan_floats,
-               p.kx_off.data()};
+  DirectArgs d{p.OHW, p.K, 0, taps, p.chan_floats, p.tap_off.data()};
   for (size_t c0 = 0; c0 < p.Cg; c0 += p.cc) {
     const size_t c1 = std::min(p.Cg, c0 + p.cc);
     const bool first = c0 == 0, last = c1 == p.Cg;

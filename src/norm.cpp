@@ -172,9 +172,10 @@ constexpr std::size_t kPrefetchAhead = 1024;
 // the arithmetic; run one after the other, the statistics and the apply cost about their sum.
 // The accumulators are block_sum's and block_deviations' in the same order, so *next gets the
 // bits span_moments(xn, HW) would give, and every output the bits apply() would.
+// `readable` is how many floats from xn on lie inside the tensor, the bound for prefetches.
 template <bool kRelu>
 void apply_and_measure(float* yp, const float* xp, const Affine& a, const float* xn,
-                       std::size_t HW, Moments* next) {
+                       std::size_t HW, std::size_t readable, Moments* next) {
   static_assert(kBlock % (4 * kLanes) == 0, "blocks are whole trips of the loop");
   const vfloat vc = splat(a.center), vs = splat(a.scale), vb = splat(a.shift);
   const auto out = [&](const float* src) {
@@ -189,12 +190,13 @@ void apply_and_measure(float* yp, const float* xp, const Affine& a, const float*
     const float* nb = xn + k * kBlock;
     const float* pb = nb - kBlock;
     const vfloat vm = splat(pending);
+    const bool prefetch = (k + 1) * kBlock + kPrefetchAhead <= readable;
     vfloat a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
     vfloat d0 = zero(), d1 = zero(), d2 = zero(), d3 = zero();
     vfloat q0 = zero(), q1 = zero(), q2 = zero(), q3 = zero();
     for (std::size_t i = 0; i < kBlock; i += 4 * kLanes) {
-      for (std::size_t j = 0; j < 4 * kLanes; j += 64 / sizeof(float)) {  // each 64 B line
-        __builtin_prefetch(xn + std::min(k * kBlock + i + j + kPrefetchAhead, HW - 1));
+      for (std::size_t j = 0; prefetch && j < 4 * kLanes; j += 64 / sizeof(float)) {
+        __builtin_prefetch(nb + i + j + kPrefetchAhead);  // each 64-byte line once
       }
       store(yb + i, out(xb + i));
       store(yb + i + kLanes, out(xb + i + kLanes));
@@ -253,9 +255,9 @@ void normalize_planes(float* y, const float* x, std::size_t P, std::size_t HW, b
     }
     next = Moments();
     if (relu) {
-      apply_and_measure<true>(yp, xp, a, xp + HW, HW, &next);
+      apply_and_measure<true>(yp, xp, a, xp + HW, HW, (P - p - 1) * HW, &next);
     } else {
-      apply_and_measure<false>(yp, xp, a, xp + HW, HW, &next);
+      apply_and_measure<false>(yp, xp, a, xp + HW, HW, (P - p - 1) * HW, &next);
     }
   }
 }

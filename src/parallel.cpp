@@ -29,7 +29,10 @@ class Pool {
     for (auto& t : workers_) t.join();
     workers_.clear();
     stop_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { loop(i); });
+    // A new worker must not take the last finished job for a new one: it starts from the
+    // current generation (all workers are joined here, so reading it unlocked is safe).
+    const std::uint64_t current = generation_;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, current] { loop(i, current); });
   }
 
   void run(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn,
@@ -60,8 +63,7 @@ class Pool {
     if (begin < end) (*fn_)(begin, end);
   }
 
-  void loop(int index) {
-    std::uint64_t seen = 0;
+  void loop(int index, std::uint64_t seen) {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       wake_.wait(lock, [&] { return stop_ || generation_ != seen; });

@@ -1,0 +1,272 @@
+// Types for the `instyle` package (js/index.node.js and js/index.browser.js export the same API).
+
+/** [N, C, H, W]: tensors are Float32Arrays in NCHW order. */
+export type Shape = readonly [number, number, number, number] | readonly number[];
+
+/** Per-channel parameters: a Float32Array or a plain array of numbers. */
+export type Params = Float32Array | readonly number[];
+
+export type InstyleErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'SHAPE_MISMATCH'
+  | 'OUT_OF_MEMORY'
+  | 'DISPOSED'
+  | 'UNAVAILABLE'
+  /** loadModel: the bytes are not an ONNX model instyle can read (truncated, corrupt). */
+  | 'INVALID_MODEL'
+  /** loadModel: a valid model using an op or feature instyle lacks (the message names it). */
+  | 'UNSUPPORTED'
+  /** stylize: stopped by its AbortSignal. */
+  | 'CANCELLED';
+
+/** Thrown by every call; `message` names the op and the argument. The instance stays usable. */
+export class InstyleError extends Error {
+  constructor(code: InstyleErrorCode, message: string);
+  readonly name: 'InstyleError';
+  readonly code: InstyleErrorCode;
+}
+
+export interface InitOptions {
+  /**
+   * 'auto' (default): Node, one per core up to 8; browsers, one per core up to 8 inside a Worker
+   * of a cross-origin-isolated page, else 1 (the main thread never waits on threads).
+   * A number forces it (1 = the single-threaded build).
+   */
+  threads?: number | 'auto';
+}
+
+export interface InstanceNormOptions {
+  /** Added to the variance; default 1e-5. */
+  eps?: number;
+  /** [C] scale, default 1. */
+  gamma?: Params;
+  /** [C] shift, default 0. */
+  beta?: Params;
+  /** max(0, .) after the affine step. */
+  relu?: boolean;
+  /**
+   * Receives the result (exactly as many elements), which is then returned instead of a new
+   * array: no allocation per call, for loops that run every frame. May be `x` itself.
+   */
+  out?: Float32Array;
+}
+
+export interface BatchNormInferenceOptions {
+  training?: false;
+  eps?: number;
+  /** [C] running mean (required). */
+  mean: Params;
+  /** [C] running variance (required, >= 0). */
+  variance: Params;
+  gamma?: Params;
+  beta?: Params;
+  relu?: boolean;
+  /**
+   * Receives the result (exactly as many elements), which is then returned instead of a new
+   * array: no allocation per call, for loops that run every frame. May be `x` itself.
+   */
+  out?: Float32Array;
+}
+
+export interface BatchNormTrainingOptions {
+  training: true;
+  eps?: number;
+  gamma?: Params;
+  beta?: Params;
+  relu?: boolean;
+  /**
+   * Receives the result (exactly as many elements), which is then returned instead of a new
+   * array: no allocation per call, for loops that run every frame. May be `x` itself.
+   */
+  out?: Float32Array;
+}
+
+export interface BatchNormTrainingResult {
+  output: Float32Array;
+  /** [C] batch mean over (N, H, W). */
+  mean: Float32Array;
+  /** [C] biased batch variance. */
+  variance: Float32Array;
+}
+
+export interface LayerNormOptions {
+  eps?: number;
+  /** [C*H*W] element-wise scale (PyTorch's LayerNorm([C, H, W])). */
+  gamma?: Params;
+  beta?: Params;
+  /**
+   * Receives the result (exactly as many elements), which is then returned instead of a new
+   * array: no allocation per call, for loops that run every frame. May be `x` itself.
+   */
+  out?: Float32Array;
+}
+
+export interface GroupNormOptions {
+  /** Number of groups; must divide C. */
+  groups: number;
+  eps?: number;
+  /** [C] per-channel scale. */
+  gamma?: Params;
+  beta?: Params;
+  relu?: boolean;
+  /**
+   * Receives the result (exactly as many elements), which is then returned instead of a new
+   * array: no allocation per call, for loops that run every frame. May be `x` itself.
+   */
+  out?: Float32Array;
+}
+
+export interface AdainOptions {
+  /** Blend: 1 = fully the style's statistics, 0 = the content unchanged. Default 1. */
+  alpha?: number;
+  eps?: number;
+  /**
+   * Receives the result (exactly as many elements), which is then returned instead of a new
+   * array: no allocation per call, for loops that run every frame. May be `x` itself.
+   */
+  out?: Float32Array;
+}
+
+export interface Conv2dOptions {
+  /** [O] */
+  bias?: Params;
+  /** s or [sh, sw]; default 1. */
+  stride?: number | readonly [number, number];
+  /** p, [ph, pw] or [top, left, bottom, right]; default 0. */
+  padding?: number | readonly [number, number] | readonly [number, number, number, number];
+  /** d or [dh, dw]; default 1. */
+  dilation?: number | readonly [number, number];
+  /** How padding is filled; 'reflect' needs padding smaller than the input. Default 'zeros'. */
+  padMode?: 'zeros' | 'reflect' | 'edge';
+  /** Must divide C and O; groups = C is depthwise. Default 1. */
+  groups?: number;
+  relu?: boolean;
+  /**
+   * Receives the result (exactly as many elements), which is then returned instead of a new
+   * array: no allocation per call, for loops that run every frame. May be `x` itself.
+   */
+  out?: Float32Array;
+}
+
+export interface MemoryUsage {
+  /** Bytes the WebAssembly heap spans (it grows, never shrinks; 4 GB at most). */
+  heapBytes: number;
+  /** Bytes currently allocated by malloc inside it. */
+  allocatedBytes: number;
+}
+
+export class Instyle {
+  private constructor();
+  /** Threads each call uses, the calling thread included. */
+  readonly threads: number;
+  /** 'simd' (single-threaded build) or 'simd-threads'. */
+  readonly variant: 'simd' | 'simd-threads';
+  /** Instruction set the kernels were compiled for (xsimd's name, e.g. 'sse4.1' on WASM SIMD128). */
+  readonly simd: string;
+  readonly version: string;
+  readonly disposed: boolean;
+
+  /** Each (n, c) plane normalized by its own mean and variance. Returns a new [N, C, H, W] array. */
+  instanceNorm(x: Float32Array, shape: Shape, options?: InstanceNormOptions): Float32Array;
+  /** The per-(n, c) statistics instanceNorm uses: mean and biased variance, [N*C] each. */
+  instanceStats(x: Float32Array, shape: Shape): { mean: Float32Array; variance: Float32Array };
+  batchNorm(x: Float32Array, shape: Shape, options: BatchNormInferenceOptions): Float32Array;
+  batchNorm(x: Float32Array, shape: Shape, options: BatchNormTrainingOptions): BatchNormTrainingResult;
+  /** Normalized over (C, H, W) of each sample. */
+  layerNorm(x: Float32Array, shape: Shape, options?: LayerNormOptions): Float32Array;
+  groupNorm(x: Float32Array, shape: Shape, options: GroupNormOptions): Float32Array;
+  /** Content with the style's per-channel mean and std. style: [N or 1, C, Hs, Ws]. */
+  adain(
+    content: Float32Array,
+    contentShape: Shape,
+    style: Float32Array,
+    styleShape: Shape,
+    options?: AdainOptions,
+  ): Float32Array;
+  /** weight: [O, C/groups, kH, kW]. Returns [N, O, outH, outW] (see conv2dOutputShape). */
+  conv2d(
+    x: Float32Array,
+    shape: Shape,
+    weight: Float32Array,
+    weightShape: Shape,
+    options?: Conv2dOptions,
+  ): Float32Array;
+  conv2dOutputShape(shape: Shape, weightShape: Shape, options?: Conv2dOptions): [number, number, number, number];
+  memoryUsage(): MemoryUsage;
+  /** Loads an ONNX style network from the bytes of its .onnx file. */
+  loadModel(bytes: Uint8Array | ArrayBuffer, options?: LoadModelOptions): Promise<StyleModel>;
+  /** Stops the engine's threads and releases the module; later calls throw 'DISPOSED'. */
+  dispose(): void;
+}
+
+export const version: string;
+
+export function init(options?: InitOptions): Promise<Instyle>;
+
+/** How the network expects pixels. Default: the ONNX zoo convention, RGB values 0..255. */
+export interface LoadModelOptions {
+  /** The value of white at the input: 255 (default) or 1. */
+  range?: 255 | 1;
+  /** The value of white at the output; default: `range`. */
+  outputRange?: 255 | 1;
+  /** The network takes and gives channels in B, G, R order. */
+  bgr?: boolean;
+}
+
+/** ImageData, or anything shaped like it (RGBA bytes, row by row). */
+export interface ImageLike {
+  data: Uint8ClampedArray | Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface StylizeOptions {
+  /** 0: the photo, 1 (default): the stylized image; in between, a blend. */
+  strength?: number;
+  /** Keep the photo's colours and take only the luminance of the stylized image. */
+  preserveColors?: boolean;
+  /** Scale the photo down first so its long side is at most this many pixels. */
+  maxSize?: number;
+  /** Called between steps with the fraction done (0..1), and with 1 at the end. */
+  onProgress?: (fraction: number) => void;
+  /** Aborting rejects the call with InstyleError 'CANCELLED' between steps. */
+  signal?: AbortSignal;
+}
+
+export interface ModelInfo {
+  opset: number;
+  producer: string;
+  /** Float weights of the layers (PyTorch's parameter count). */
+  parameters: number;
+  weightBytes: number;
+  /** op_type -> count, as in the file. */
+  ops: Record<string, number>;
+  instanceNormLayers: number;
+  /** e.g. "input [1,3,height,width]" */
+  input: string;
+  inputShape: number[];
+  outputShape: number[];
+  /** Kernels a run executes, after constant folding and fusion. */
+  steps: number;
+  flops: number;
+  /** Activations, reused by liveness. */
+  arenaBytes: number;
+  /** Convolution scratch. */
+  workspaceBytes: number;
+  /** The input and output tensors. */
+  ioBytes: number;
+  /** arena + workspace + io + weights: what a run of this size needs. */
+  peakBytes: number;
+}
+
+export interface StyleModel {
+  /** Runs the network on [1, C, H, W] floats; any H and W it takes. */
+  run(input: Float32Array, shape: readonly number[]): { data: Float32Array; shape: number[] };
+  /** Stylizes a photo; resolves to an ImageData where the platform has one. */
+  stylize(image: ImageLike, options?: StylizeOptions): Promise<ImageLike>;
+  /** For an input of [1, 3, H, W] or { width, height }; default the declared size or 512 x 512. */
+  info(size?: readonly number[] | { width: number; height: number }): ModelInfo;
+  readonly disposed: boolean;
+  /** Frees the network in the engine; later calls throw 'DISPOSED'. */
+  dispose(): void;
+}

@@ -1,0 +1,275 @@
+#!/usr/bin/python3
+"""Trains a feed-forward style network (TransformerNet, full or light) for one style image on
+the CPU, with the MobileNetV2 perceptual loss; resumes from its newest checkpoint by itself.
+
+    /usr/bin/python3 scripts/train/train.py --style elephants --steps 3000        # full network
+    /usr/bin/python3 scripts/train/train.py --style sequins --arch light          # light network
+    /usr/bin/python3 scripts/train/train.py --style elephants --export out.onnx   # export newest
+    /usr/bin/python3 scripts/train/train.py --style elephants --bench 5           # s/step, no files
+
+Run folder: <cache>/train/<run> (run = style, or style-light), outside the repository:
+ckpt-<step>.pt (model + Adam state, every --ckpt-minutes, newest two kept), weights.pt (model
+only, small: commit this one if a run must move to another machine), log.txt, model.onnx at the
+end. SIGTERM/SIGINT save a checkpoint before exiting. Needs libopenblas0-pthread (apt): with
+Debian's reference BLAS the Gram matrices are several times slower.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import signal
+import sys
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from images import CropSampler, cache_dir, load_image  # noqa: E402
+from perceptual import PerceptualLoss  # noqa: E402
+from transformer_net import ARCHS, TransformerNet, count_params  # noqa: E402
+
+# Settings a resumed run takes from its checkpoint rather than the command line.
+FIXED = ["style", "arch", "size", "batch", "style_size", "content_weight", "style_weight",
+         "tv_weight", "range_weight", "lr", "min_crop", "seed"]
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--style", required=True, help="name of <cache>/data/styles/<style>.png (prepare_data.py)")
+    ap.add_argument("--arch", choices=sorted(ARCHS), default="full")
+    ap.add_argument("--run", help="run name (default: style, or style-light)")
+    ap.add_argument("--steps", type=int, default=2500, help="total steps (a resumed run continues to it)")
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--size", type=int, default=256, help="training crop size")
+    ap.add_argument("--min-crop", type=float, default=0.5, help="smallest crop, as a fraction of a photo's short side")
+    ap.add_argument("--style-size", type=int, default=384, help="short side of the style image for its Gram targets")
+    ap.add_argument("--content-weight", type=float, default=3.0)
+    ap.add_argument("--style-weight", type=float, default=1.0, help="on the sum of the per-layer style losses, each 1 for a photo")
+    ap.add_argument("--tv-weight", type=float, default=1.0)
+    ap.add_argument("--range-weight", type=float, default=10.0, help="on outputs outside 0..1 (squared)")
+    ap.add_argument("--lr", type=float, default=1e-3, help="Adam; decays linearly to lr/10 over the last 30%% of steps")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads; 0: all cores. On a shared machine two threads can be 5x slower than one (OpenMP waits for a descheduled thread)")
+    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this long; 0: no limit")
+    ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--bench", type=int, default=0, metavar="N", help="time N steps after one warm-up step; write nothing")
+    ap.add_argument("--export", metavar="OUT.onnx", help="export the newest checkpoint of the run and exit")
+    ap.add_argument("--opset", type=int, default=11)
+    ap.add_argument("--fp16", action="store_true", help="export: store weights as float16 (+ Cast nodes)")
+    ap.add_argument("--cache", help="cache folder (default $INSTYLE_CACHE or ~/.cache/instyle)")
+    a = ap.parse_args(argv)
+    a.cache = a.cache or cache_dir()
+    a.run = a.run or (a.style if a.arch == "full" else f"{a.style}-{a.arch}")
+    return a
+
+
+def run_dir(a):
+    return os.path.join(a.cache, "train", a.run)
+
+
+def checkpoints(folder):
+    found = []
+    for p in glob.glob(os.path.join(folder, "ckpt-*.pt")):
+        m = re.search(r"ckpt-(\d+)\.pt$", p)
+        if m:
+            found.append((int(m.group(1)), p))
+    return [p for _, p in sorted(found)]
+
+
+def atomic_save(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)  # a run killed mid-save never leaves a truncated checkpoint
+
+
+def lr_at(a, step):
+    start = int(0.7 * a.steps)
+    if step < start:
+        return a.lr
+    return a.lr * (1 - 0.9 * min(1.0, (step - start) / max(1, a.steps - start)))
+
+
+class Trainer:
+    def __init__(self, a):
+        self.a = a
+        self.folder = run_dir(a)
+        torch.manual_seed(a.seed)
+        self.net = TransformerNet.build(a.arch)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=a.lr)
+        self.step, self.seconds = 0, 0.0
+        state = None
+        found = checkpoints(self.folder) if not a.bench else []
+        weights = os.path.join(self.folder, "weights.pt")
+        if not found and not a.bench and os.path.exists(weights):
+            found = [weights]  # a weights-only checkpoint carried from another machine: fresh Adam state
+        if found:
+            state = torch.load(found[-1])
+            for k in FIXED:
+                saved = state["args"].get(k, getattr(a, k))  # settings added later: the command line's
+                if getattr(a, k) != saved:
+                    print(f"resume: keeping {k}={saved!r} from the checkpoint (not {getattr(a, k)!r})")
+                setattr(a, k, saved)
+            self.net.load_state_dict(state["model"])
+            if "opt" in state:
+                self.opt.load_state_dict(state["opt"])
+            self.step, self.seconds = state["step"], state["seconds"]
+            print(f"resumed {found[-1]} at step {self.step} ({self.seconds / 3600:.2f} h trained)")
+        data = os.path.join(a.cache, "data")
+        photos = glob.glob(os.path.join(data, "content", "train", "*.jpg"))
+        self.sampler = CropSampler(photos, a.size, a.min_crop, seed=a.seed * 1000003 + self.step)
+        style_path = os.path.join(data, "styles", f"{a.style}.png")
+        self.loss = PerceptualLoss(load_image(style_path, a.style_size))
+        if state is not None:
+            self.loss.style_norm.copy_(state["style_norm"])
+            self.loss.content_norm.copy_(state["content_norm"])
+        else:
+            calib = CropSampler(photos, a.size, a.min_crop, seed=12345)
+            self.loss.calibrate([calib.batch(a.batch) for _ in range(8)])
+        print(f"{a.run}: {a.arch} TransformerNet ({count_params(self.net)} parameters), style {style_path} "
+              f"at {a.style_size}px, {len(photos)} photos, batch {a.batch}x{a.size}x{a.size}, "
+              f"{torch.get_num_threads()} threads")
+
+    def train_step(self):
+        a = self.a
+        for g in self.opt.param_groups:
+            g["lr"] = lr_at(a, self.step)
+        x = self.sampler.batch(a.batch)
+        y = self.net.forward01(x)
+        # The loss judges the clipped image the runner will show; the gradient passes the clip
+        # unchanged, and a range penalty keeps outputs from drifting far past 0..1 unseen.
+        t = self.loss(y + (y.clamp(0, 1) - y).detach(), x)
+        t["range"] = (torch.relu(y - 1) + torch.relu(-y)).pow(2).mean()
+        total = (a.content_weight * t["content"] + a.style_weight * t["style"] + a.tv_weight * t["tv"]
+                 + a.range_weight * t["range"])
+        self.opt.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt.step()
+        self.step += 1
+        t["total"] = total
+        return {k: v.item() for k, v in t.items()}
+
+    def save(self):
+        os.makedirs(self.folder, exist_ok=True)
+        state = {"model": self.net.state_dict(), "opt": self.opt.state_dict(), "step": self.step,
+                 "seconds": self.seconds, "args": {k: getattr(self.a, k) for k in FIXED},
+                 "style_norm": self.loss.style_norm, "content_norm": self.loss.content_norm}
+        path = os.path.join(self.folder, f"ckpt-{self.step:07d}.pt")
+        atomic_save(state, path)
+        atomic_save({k: state[k] for k in ("model", "step", "seconds", "args", "style_norm", "content_norm")},
+                    os.path.join(self.folder, "weights.pt"))
+        for old in checkpoints(self.folder)[:-2]:
+            os.remove(old)
+        self.log(f"checkpoint {path}")
+
+    def log(self, line):
+        print(line, flush=True)
+        if not self.a.bench:
+            os.makedirs(self.folder, exist_ok=True)
+            with open(os.path.join(self.folder, "log.txt"), "a") as f:
+                f.write(line + "\n")
+
+    def run(self):
+        a = self.a
+        stop = {"now": False}
+
+        def on_signal(signum, frame):
+            stop["now"] = signum  # finish the step, then checkpoint and leave
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.log(f"# {time.strftime('%Y-%m-%d %H:%M:%S')} start at step {self.step}: " + json.dumps(vars(a)))
+        started = time.time()
+        last_ckpt = time.time()
+        sums, n, window = {}, 0, time.time()
+        while self.step < a.steps and not stop["now"]:
+            t0 = time.time()
+            terms = self.train_step()
+            self.seconds += time.time() - t0
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + v
+            n += 1
+            if self.step % a.log_every == 0 or self.step == a.steps:
+                avg = {k: v / n for k, v in sums.items()}
+                layers = " ".join(f"{avg[k]:.3f}" for k in avg if k.startswith("style_"))
+                self.log(f"step {self.step} {self.seconds / 3600:.3f}h {(time.time() - window) / n:.2f}s/step "
+                         f"lr {lr_at(a, self.step - 1):.1e} total {avg['total']:.4f} content {avg['content']:.4f} "
+                         f"style {avg['style']:.4f} [{layers}] tv {avg['tv']:.4f} range {avg['range']:.5f}")
+                sums, n, window = {}, 0, time.time()
+            if time.time() - last_ckpt > 60 * a.ckpt_minutes:
+                self.save()
+                last_ckpt = time.time()
+            if a.max_minutes and time.time() - started > 60 * a.max_minutes:
+                break
+        self.save()
+        if stop["now"]:
+            self.log(f"stopped by signal {stop['now']} at step {self.step}; run again to resume")
+            sys.exit(128 + stop["now"])  # so that a wrapper script stops too
+        if self.step >= a.steps:
+            out = os.path.join(self.folder, "model.onnx")
+            export(self.net, out, a.opset)
+            self.log(f"done: {self.step} steps in {self.seconds / 3600:.2f} h of training; exported {out}")
+
+    def bench(self, steps):
+        self.train_step()  # warm-up: allocations, oneDNN kernel selection
+        t0, c0 = time.time(), time.process_time()
+        for _ in range(steps):
+            self.train_step()
+        dt, cpu = (time.time() - t0) / steps, (time.process_time() - c0) / steps
+        # CPU seconds tell what an idle machine would take when the machine is shared.
+        print(f"bench {self.a.arch} batch {self.a.batch}x{self.a.size}: {dt:.2f} s/step wall, "
+              f"{cpu:.2f} CPU s/step, {torch.get_num_threads()} threads, load {os.getloadavg()[0]:.1f}")
+        return dt
+
+
+def export(net, path, opset=11, fp16=False):
+    """ONNX with dynamic height and width, 0..255 RGB in and out; constant subgraphs folded so that
+    only Pad, Conv, InstanceNormalization, Relu, Add, Resize (and Cast for fp16) remain."""
+    import onnx_tools
+    net = net.fold_io_scale().eval()
+    tmp = path + ".tmp"
+    with torch.no_grad():
+        torch.onnx.export(net, torch.rand(1, 3, 64, 64) * 255, tmp, opset_version=opset,
+                          input_names=["input"], output_names=["output"], do_constant_folding=True,
+                          dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "height", 3: "width"}})
+    model = onnx_tools.simplify(tmp, path, fp16=fp16)
+    os.remove(tmp)
+    # Check the file itself (not just the exporter): an independent small interpreter against PyTorch,
+    # at a size other than the traced one, so that dynamic height and width are exercised.
+    x = torch.rand(1, 3, 52, 76) * 255
+    with torch.no_grad():
+        ref = net(x).numpy()
+    err = float(abs(onnx_tools.run(model, x.numpy()) - ref).max() / abs(ref).max())
+    if err > (1e-2 if fp16 else 1e-4):
+        raise RuntimeError(f"{path}: ONNX output differs from PyTorch by {err:.2e} (relative)")
+    print(f"{path}: ONNX matches PyTorch to {err:.1e} (max abs diff / max abs)")
+    return path
+
+
+def main():
+    a = parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    elif torch.get_num_threads() < (os.cpu_count() or 1):
+        torch.set_num_threads(os.cpu_count())  # Debian's torch may start with a single thread
+    if a.export:
+        found = checkpoints(run_dir(a))
+        weights = os.path.join(run_dir(a), "weights.pt")
+        src = found[-1] if found else weights
+        state = torch.load(src)
+        net = TransformerNet.build(state["args"]["arch"])
+        net.load_state_dict(state["model"])
+        export(net, a.export, a.opset, a.fp16)
+        print(f"exported {src} (step {state['step']}) to {a.export} ({os.path.getsize(a.export)} bytes)")
+        return
+    t = Trainer(a)
+    if a.bench:
+        t.bench(a.bench)
+    else:
+        t.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,574 @@
+// Validation first, then work split over parallel_for. Every kernel call below covers a
+// contiguous run of planes (or groups, or output channels), so splitting never changes a
+// kernel's arithmetic: any thread count gives bit-identical results.
+#include "api.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "conv.h"
+#include "norm.h"
+#include "parallel.h"
+
+namespace instyle {
+namespace {
+
+#define INSTYLE_TRY(expr)              \
+  do {                                 \
+    Status status_ = (expr);           \
+    if (!status_.ok()) return status_; \
+  } while (0)
+
+// Below this many floats per task, waking another thread costs more than it saves.
+constexpr std::size_t kMinFloatsPerTask = 16384;
+
+Status error(StatusCode code, const char* fmt, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  va_end(args);
+  return Status{code, buf};
+}
+
+std::string shape_string(Shape4 s) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "[%lld,%lld,%lld,%lld]", (long long)s.n, (long long)s.c,
+                (long long)s.h, (long long)s.w);
+  return buf;
+}
+
+std::string bytes_string(double bytes) {
+  char buf[32];
+  if (bytes >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.1f GB", bytes / 1e9);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
+  return buf;
+}
+
+const char* heap_name() {
+  return sizeof(void*) == 4 ? "4 GB WebAssembly heap" : "address space";
+}
+
+std::size_t grain_for(std::size_t floats_per_item) {
+  return std::max<std::size_t>(1, kMinFloatsPerTask / std::max<std::size_t>(1, floats_per_item));
+}
+
+Status check_length(const char* op, const char* name, std::size_t got, std::size_t want,
+                    const char* shape_name, Shape4 shape) {
+  if (got == want) return {};
+  return error(StatusCode::kShapeMismatch, "%s: %s has %zu elements but %s %s needs %zu", op, name,
+               got, shape_name, shape_string(shape).c_str(), want);
+}
+
+Status check_input(const char* op, const char* name, ConstSpan x, std::size_t want,
+                   const char* shape_name, Shape4 shape) {
+  INSTYLE_TRY(check_length(op, name, x.data ? x.size : 0, want, shape_name, shape));
+  if (!x.data) return error(StatusCode::kInvalidArgument, "%s: %s is missing", op, name);
+  return {};
+}
+
+// Outputs are sized by the caller from the same shape; a mismatch is the caller's bug.
+Status check_output(const char* op, const char* name, Span y, std::size_t want) {
+  if (y.data && y.size == want) return {};
+  return error(StatusCode::kShapeMismatch, "%s: output %s has %zu elements but needs %zu", op, name,
+               y.data ? y.size : 0, want);
+}
+
+Status check_eps(const char* op, float eps) {
+  if (std::isfinite(eps) && eps >= 0.f) return {};
+  return error(StatusCode::kInvalidArgument, "%s: eps must be a finite number >= 0, got %g", op,
+               double(eps));
+}
+
+// Per-channel parameters: optional (data == nullptr) or exactly `want` finite values.
+Status check_param(const char* op, const char* name, ConstSpan p, std::size_t want,
+                   const char* want_name, bool required = false, bool non_negative = false) {
+  if (!p.data) {
+    if (!required) return {};
+    return error(StatusCode::kInvalidArgument, "%s: %s is required", op, name);
+  }
+  if (p.size != want) {
+    return error(StatusCode::kShapeMismatch, "%s: %s has %zu elements but needs %s = %zu", op, name,
+                 p.size, want_name, want);
+  }
+  for (std::size_t i = 0; i < p.size; ++i) {
+    if (!std::isfinite(p.data[i])) {
+      return error(StatusCode::kInvalidArgument, "%s: %s[%zu] is %g; parameters must be finite", op,
+                   name, i, double(p.data[i]));
+    }
+    if (non_negative && p.data[i] < 0.f) {
+      return error(StatusCode::kInvalidArgument, "%s: %s[%zu] is %g; it must be >= 0", op, name, i,
+                   double(p.data[i]));
+    }
+  }
+  return {};
+}
+
+// Whether malloc may be asked for `bytes`. On wasm32, requests above 2 GiB that would take the
+// heap within 16 MiB of 4 GiB are refused: Emscripten 3.1.6's pthreads allocator returns a block
+// it cannot back for such sizes instead of null (seen in tests/js/errors.test.mjs).
+bool fits_in_heap(std::uint64_t bytes) {
+  if (bytes > kMaxTensorBytes) return false;
+#if defined(__wasm__)
+  const std::uint64_t heap = std::uint64_t(__builtin_wasm_memory_size(0)) * 65536;
+  return bytes <= (std::uint64_t{1} << 31) ||
+         bytes + heap + (std::uint64_t{16} << 20) <= kMaxTensorBytes;
+#else
+  return true;
+#endif
+}
+
+// A malloc'd float buffer: allocation failure becomes OUT_OF_MEMORY instead of an abort
+// (WASM builds have no exceptions to catch std::bad_alloc with).
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { std::free(data_); }
+
+  Status allocate(const char* op, const char* what, std::uint64_t floats) {
+    const std::uint64_t bytes = floats * sizeof(float);
+    if (floats == 0) return {};
+    if (!fits_in_heap(bytes) ||
+        !(data_ = static_cast<float*>(std::malloc(static_cast<std::size_t>(bytes))))) {
+      return error(StatusCode::kOutOfMemory, "%s: could not allocate %s for %s", op,
+                   bytes_string(double(bytes)).c_str(), what);
+    }
+    return {};
+  }
+  float* data() const { return data_; }
+
+ private:
+  float* data_ = nullptr;
+};
+
+// Calls f(sample, first_item, item_count) for the run [begin, end) of items laid out as
+// N samples x per_sample items, one call per sample touched.
+template <typename F>
+void for_each_sample_run(std::size_t begin, std::size_t end, std::size_t per_sample, F&& f) {
+  for (std::size_t i = begin; i < end;) {
+    const std::size_t n = i / per_sample, first = i % per_sample;
+    const std::size_t count = std::min(end - i, per_sample - first);
+    f(n, first, count);
+    i += count;
+  }
+}
+
+template <typename T>
+const T* offset(const T* p, std::size_t i) {
+  return p ? p + i : nullptr;
+}
+
+}  // namespace
+
+const char* status_code_name(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case StatusCode::kShapeMismatch:
+      return "SHAPE_MISMATCH";
+    case StatusCode::kOutOfMemory:
+      return "OUT_OF_MEMORY";
+  }
+  return "UNKNOWN";
+}
+
+Status shape_elements(std::size_t* count, const char* op, const char* name, Shape4 shape) {
+  const std::int64_t dims[4] = {shape.n, shape.c, shape.h, shape.w};
+  const char* dim_names[4] = {"N", "C", "H", "W"};
+  for (int i = 0; i < 4; ++i) {
+    if (dims[i] < 1) {
+      return error(StatusCode::kInvalidArgument,
+                   "%s: %s %s has %s = %lld; sizes must be positive integers", op, name,
+                   shape_string(shape).c_str(), dim_names[i], (long long)dims[i]);
+    }
+  }
+  const std::uint64_t max_elements = kMaxTensorBytes / sizeof(float);
+  std::uint64_t n = 1;
+  double approx = 1.0;
+  bool too_big = false;
+  for (std::int64_t d : dims) {
+    approx *= double(d);
+    if (std::uint64_t(d) > max_elements || n > max_elements / std::uint64_t(d))
+      too_big = true;
+    else
+      n *= std::uint64_t(d);
+  }
+  if (too_big || n > std::uint64_t(SIZE_MAX) / sizeof(float)) {
+    return error(StatusCode::kOutOfMemory,
+                 "%s: %s %s needs %.4g elements (%s as float32), more than the %s can hold", op,
+                 name, shape_string(shape).c_str(), approx,
+                 bytes_string(approx * sizeof(float)).c_str(), heap_name());
+  }
+  *count = static_cast<std::size_t>(n);
+  return {};
+}
+
+Status instance_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan gamma, ConstSpan beta, float eps,
+                     bool relu) {
+  const char* op = "instanceNorm";
+  std::size_t count = 0;
+  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
+  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
+  INSTYLE_TRY(check_output(op, "y", y, count));
+  INSTYLE_TRY(check_eps(op, eps));
+  const std::size_t C = shape.c, HW = count / (shape.n * C);
+  INSTYLE_TRY(check_param(op, "gamma", gamma, C, "C"));
+  INSTYLE_TRY(check_param(op, "beta", beta, C, "C"));
+  parallel_for(
+      shape.n * C,
+      [&](std::size_t begin, std::size_t end) {
+        for_each_sample_run(begin, end, C, [&](std::size_t n, std::size_t c, std::size_t k) {
+          const std::size_t at = (n * C + c) * HW;
+          instance_norm_f32(y.data + at, x.data + at, offset(gamma.data, c), offset(beta.data, c),
+                            1, k, HW, eps, relu);
+        });
+      },
+      grain_for(HW));
+  return {};
+}
+
+Status instance_stats(Span mean, Span variance, ConstSpan x, Shape4 shape) {
+  const char* op = "instanceStats";
+  std::size_t count = 0;
+  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
+  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
+  const std::size_t planes = shape.n * shape.c, HW = count / planes;
+  INSTYLE_TRY(check_output(op, "mean", mean, planes));
+  INSTYLE_TRY(check_output(op, "variance", variance, planes));
+  parallel_for(
+      planes,
+      [&](std::size_t begin, std::size_t end) {
+        instance_stats_f32(mean.data + begin, variance.data + begin, x.data + begin * HW, 1,
+                           end - begin, HW);
+      },
+      grain_for(HW));
+  return {};
+}
+
+Status batch_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan mean, ConstSpan variance,
+                  ConstSpan gamma, ConstSpan beta, float eps, bool relu) {
+  const char* op = "batchNorm";
+  std::size_t count = 0;
+  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
+  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
+  INSTYLE_TRY(check_output(op, "y", y, count));
+  INSTYLE_TRY(check_eps(op, eps));
+  const std::size_t C = shape.c, HW = count / (shape.n * C);
+  INSTYLE_TRY(check_param(op, "mean", mean, C, "C", /*required=*/true));
+  INSTYLE_TRY(check_param(op, "variance", variance, C, "C", /*required=*/true,
+                          /*non_negative=*/true));
+  INSTYLE_TRY(check_param(op, "gamma", gamma, C, "C"));
+  INSTYLE_TRY(check_param(op, "beta", beta, C, "C"));
+  parallel_for(
+      shape.n * C,
+      [&](std::size_t begin, std::size_t end) {
+        for_each_sample_run(begin, end, C, [&](std::size_t n, std::size_t c, std::size_t k) {
+          const std::size_t at = (n * C + c) * HW;
+          batch_norm_f32(y.data + at, x.data + at, mean.data + c, variance.data + c,
+                         offset(gamma.data, c), offset(beta.data, c), 1, k, HW, eps, relu);
+        });
+      },
+      grain_for(HW));
+  return {};
+}
+
+Status batch_norm_train(Span y, Span batch_mean, Span batch_var, ConstSpan x, Shape4 shape,
+                        ConstSpan gamma, ConstSpan beta, float eps, bool relu) {
+  const char* op = "batchNorm";
+  std::size_t count = 0;
+  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
+  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
+  INSTYLE_TRY(check_output(op, "y", y, count));
+  INSTYLE_TRY(check_eps(op, eps));
+  const std::size_t C = shape.c, HW = count / (shape.n * C);
+  INSTYLE_TRY(check_output(op, "mean", batch_mean, C));
+  INSTYLE_TRY(check_output(op, "variance", batch_var, C));
+  INSTYLE_TRY(check_param(op, "gamma", gamma, C, "C"));
+  INSTYLE_TRY(check_param(op, "beta", beta, C, "C"));
+  batch_norm_train_f32(y.data, batch_mean.data, batch_var.data, x.data, gamma.data, beta.data,
+                       shape.n, C, HW, eps, relu);
+  return {};
+}
+
+Status layer_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan gamma, ConstSpan beta, float eps) {
+  const char* op = "layerNorm";
+  std::size_t count = 0;
+  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
+  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
+  INSTYLE_TRY(check_output(op, "y", y, count));
+  INSTYLE_TRY(check_eps(op, eps));
+  const std::size_t inner = count / shape.n;
+  INSTYLE_TRY(check_param(op, "gamma", gamma, inner, "C*H*W"));
+  INSTYLE_TRY(check_param(op, "beta", beta, inner, "C*H*W"));
+  parallel_for(
+      shape.n,
+      [&](std::size_t begin, std::size_t end) {
+        layer_norm_f32(y.data + begin * inner, nullptr, nullptr, x.data + begin * inner, gamma.data,
+                       beta.data, end - begin, inner, eps);
+      },
+      grain_for(inner));
+  return {};
+}
+
+Status group_norm(Span y, ConstSpan x, Shape4 shape, std::int64_t groups, ConstSpan gamma,
+                  ConstSpan beta, float eps, bool relu) {
+  const char* op = "groupNorm";
+  std::size_t count = 0;
+  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
+  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
+  INSTYLE_TRY(check_output(op, "y", y, count));
+  INSTYLE_TRY(check_eps(op, eps));
+  if (groups < 1 || shape.c % groups != 0) {
+    return error(StatusCode::kInvalidArgument,
+                 "groupNorm: groups = %lld must be a positive divisor of C = %lld",
+                 (long long)groups, (long long)shape.c);
+  }
+  const std::size_t C = shape.c, G = groups, Cg = C / G, HW = count / (shape.n * C);
+  INSTYLE_TRY(check_param(op, "gamma", gamma, C, "C"));
+  INSTYLE_TRY(check_param(op, "beta", beta, C, "C"));
+  parallel_for(
+      shape.n * G,
+      [&](std::size_t begin, std::size_t end) {
+        for_each_sample_run(begin, end, G, [&](std::size_t n, std::size_t g, std::size_t k) {
+          const std::size_t c = g * Cg, at = (n * C + c) * HW;
+          group_norm_f32(y.data + at, x.data + at, offset(gamma.data, c), offset(beta.data, c), 1,
+                         k * Cg, HW, k, eps, relu);
+        });
+      },
+      grain_for(Cg * HW));
+  return {};
+}
+
+Status adain(Span y, ConstSpan content, Shape4 content_shape, ConstSpan style, Shape4 style_shape,
+             float alpha, float eps) {
+  const char* op = "adain";
+  std::size_t count = 0, style_count = 0;
+  INSTYLE_TRY(shape_elements(&count, op, "contentShape", content_shape));
+  INSTYLE_TRY(shape_elements(&style_count, op, "styleShape", style_shape));
+  INSTYLE_TRY(check_input(op, "content", content, count, "contentShape", content_shape));
+  INSTYLE_TRY(check_input(op, "style", style, style_count, "styleShape", style_shape));
+  INSTYLE_TRY(check_output(op, "y", y, count));
+  if (style_shape.c != content_shape.c ||
+      (style_shape.n != content_shape.n && style_shape.n != 1)) {
+    return error(StatusCode::kShapeMismatch,
+                 "adain: styleShape %s must have C = %lld and N = %lld or 1, like contentShape %s",
+                 shape_string(style_shape).c_str(), (long long)content_shape.c,
+                 (long long)content_shape.n, shape_string(content_shape).c_str());
+  }
+  if (!std::isfinite(alpha)) {
+    return error(StatusCode::kInvalidArgument, "adain: alpha must be finite, got %g",
+                 double(alpha));
+  }
+  INSTYLE_TRY(check_eps(op, eps));
+  const std::size_t C = content_shape.c, HW = count / (content_shape.n * C);
+  const std::size_t style_planes = style_shape.n * C, style_HW = style_count / style_planes;
+  Scratch stats;
+  INSTYLE_TRY(stats.allocate(op, "the style statistics", 2 * std::uint64_t(style_planes)));
+  float* style_mean = stats.data();
+  float* style_std = stats.data() + style_planes;
+  parallel_for(
+      style_planes,
+      [&](std::size_t begin, std::size_t end) {
+        style_stats_f32(style_mean + begin, style_std + begin, style.data + begin * style_HW, 1,
+                        end - begin, style_HW, eps);
+      },
+      grain_for(style_HW));
+  const bool shared_style = style_shape.n == 1;
+  parallel_for(
+      content_shape.n * C,
+      [&](std::size_t begin, std::size_t end) {
+        for_each_sample_run(begin, end, C, [&](std::size_t n, std::size_t c, std::size_t k) {
+          const std::size_t at = (n * C + c) * HW, s = (shared_style ? 0 : n) * C + c;
+          adain_f32(y.data + at, content.data + at, style_mean + s, style_std + s, 1, k, HW, alpha,
+                    eps);
+        });
+      },
+      grain_for(HW));
+  return {};
+}
+
+namespace {
+
+// The largest pad or stride accepted: far above any real network, and small enough that the
+// size arithmetic below cannot overflow int64.
+constexpr std::int64_t kMaxConvParam = std::int64_t{1} << 30;
+
+Conv2dShape to_conv_shape(Shape4 x, Shape4 w, const Conv2dParams& p) {
+  Conv2dShape s;
+  s.N = x.n, s.C = x.c, s.H = x.h, s.W = x.w;
+  s.O = w.n, s.kH = w.h, s.kW = w.w;
+  s.stride_h = p.stride_h, s.stride_w = p.stride_w;
+  s.pad_top = p.pad_top, s.pad_left = p.pad_left, s.pad_bottom = p.pad_bottom,
+  s.pad_right = p.pad_right;
+  s.dilation_h = p.dilation_h, s.dilation_w = p.dilation_w;
+  s.groups = p.groups;
+  s.pad_mode = p.pad_mode;
+  return s;
+}
+
+// One kernel call covering part of a convolution, with where its tensors start.
+struct ConvCall {
+  Conv2dShape s;
+  std::size_t x_at, w_at, bias_at, y_at;
+};
+
+// Work units: (sample, group, part of the group's output channels); `parts` > 1 only when
+// there are too few samples and groups to keep every thread busy. Consecutive whole groups of
+// one sample become one grouped call, so depthwise convolutions stay depthwise.
+template <typename F>
+void for_each_conv_call(const Conv2dShape& full, std::size_t parts, std::size_t begin,
+                        std::size_t end, F&& f) {
+  const std::size_t G = full.groups, Cg = full.C / G, Og = full.O / G;
+  const std::size_t in_plane = full.H * full.W, out_plane = full.out_h() * full.out_w();
+  const std::size_t w_per_o = Cg * full.kH * full.kW;
+  for (std::size_t u = begin; u < end;) {
+    const std::size_t n = u / (G * parts), g = (u / parts) % G, part = u % parts;
+    ConvCall call{full, 0, 0, 0, 0};
+    call.s.N = 1;
+    std::size_t o0 = 0, groups = 1, outs = Og;
+    if (parts == 1) {
+      groups = std::min(end - u, G - g);
+      outs = groups * Og;
+      u += groups;
+    } else {
+      o0 = Og * part / parts;
+      outs = Og * (part + 1) / parts - o0;
+      ++u;
+    }
+    call.s.groups = groups;
+    call.s.C = groups * Cg;
+    call.s.O = outs;
+    call.x_at = (n * full.C + g * Cg) * in_plane;
+    call.w_at = (g * Og + o0) * w_per_o;
+    call.bias_at = g * Og + o0;
+    call.y_at = (n * full.O + g * Og + o0) * out_plane;
+    f(call);
+  }
+}
+
+}  // namespace
+
+Status conv2d_output_shape(Shape4* y_shape, Shape4 x_shape, Shape4 w_shape, const Conv2dParams& p) {
+  const char* op = "conv2d";
+  std::size_t x_count = 0, w_count = 0, y_count = 0;
+  INSTYLE_TRY(shape_elements(&x_count, op, "shape", x_shape));
+  INSTYLE_TRY(shape_elements(&w_count, op, "weightShape", w_shape));
+  const struct {
+    const char* name;
+    std::int64_t value, min;
+  } params[] = {{"stride (height)", p.stride_h, 1},
+                {"stride (width)", p.stride_w, 1},
+                {"dilation (height)", p.dilation_h, 1},
+                {"dilation (width)", p.dilation_w, 1},
+                {"padding (top)", p.pad_top, 0},
+                {"padding (left)", p.pad_left, 0},
+                {"padding (bottom)", p.pad_bottom, 0},
+                {"padding (right)", p.pad_right, 0},
+                {"groups", p.groups, 1}};
+  for (const auto& q : params) {
+    if (q.value < q.min || q.value > kMaxConvParam) {
+      return error(StatusCode::kInvalidArgument,
+                   "conv2d: %s = %lld must be an integer in [%lld, %lld]", q.name,
+                   (long long)q.value, (long long)q.min, (long long)kMaxConvParam);
+    }
+  }
+  if (x_shape.c % p.groups != 0 || w_shape.n % p.groups != 0) {
+    return error(StatusCode::kInvalidArgument,
+                 "conv2d: groups = %lld must divide the input channels C = %lld and the output "
+                 "channels O = %lld",
+                 (long long)p.groups, (long long)x_shape.c, (long long)w_shape.n);
+  }
+  if (w_shape.c != x_shape.c / p.groups) {
+    return error(StatusCode::kShapeMismatch,
+                 "conv2d: weightShape %s needs C/groups = %lld/%lld = %lld input channels per "
+                 "group in position 1, for x of shape %s",
+                 shape_string(w_shape).c_str(), (long long)x_shape.c, (long long)p.groups,
+                 (long long)(x_shape.c / p.groups), shape_string(x_shape).c_str());
+  }
+  if (p.pad_mode == PadMode::kReflect && (p.pad_top >= x_shape.h || p.pad_bottom >= x_shape.h ||
+                                          p.pad_left >= x_shape.w || p.pad_right >= x_shape.w)) {
+    return error(StatusCode::kInvalidArgument,
+                 "conv2d: reflect padding [top %lld, left %lld, bottom %lld, right %lld] must be "
+                 "smaller than the input (H = %lld, W = %lld)",
+                 (long long)p.pad_top, (long long)p.pad_left, (long long)p.pad_bottom,
+                 (long long)p.pad_right, (long long)x_shape.h, (long long)x_shape.w);
+  }
+  const std::int64_t padded_h = x_shape.h + p.pad_top + p.pad_bottom;
+  const std::int64_t padded_w = x_shape.w + p.pad_left + p.pad_right;
+  const std::int64_t extent_h = p.dilation_h * (w_shape.h - 1) + 1;
+  const std::int64_t extent_w = p.dilation_w * (w_shape.w - 1) + 1;
+  if (extent_h > padded_h || extent_w > padded_w) {
+    return error(StatusCode::kInvalidArgument,
+                 "conv2d: the kernel (%lldx%lld with dilation) is larger than the padded input "
+                 "(%lldx%lld)",
+                 (long long)extent_h, (long long)extent_w, (long long)padded_h,
+                 (long long)padded_w);
+  }
+  const Shape4 out{x_shape.n, w_shape.n, (padded_h - extent_h) / p.stride_h + 1,
+                   (padded_w - extent_w) / p.stride_w + 1};
+  INSTYLE_TRY(shape_elements(&y_count, op, "the output", out));
+  const double total = (double(x_count) + double(w_count) + double(y_count)) * sizeof(float);
+  if (total > double(kMaxTensorBytes)) {
+    return error(StatusCode::kOutOfMemory,
+                 "conv2d: input, weights and output %s need %s, more than the %s can hold",
+                 shape_string(out).c_str(), bytes_string(total).c_str(), heap_name());
+  }
+  *y_shape = out;
+  return {};
+}
+
+Status conv2d(Span y, ConstSpan x, Shape4 x_shape, ConstSpan w, Shape4 w_shape, ConstSpan bias,
+              const Conv2dParams& p) {
+  const char* op = "conv2d";
+  Shape4 y_shape;
+  INSTYLE_TRY(conv2d_output_shape(&y_shape, x_shape, w_shape, p));
+  const std::size_t x_count = std::size_t(x_shape.n * x_shape.c * x_shape.h * x_shape.w);
+  const std::size_t w_count = std::size_t(w_shape.n * w_shape.c * w_shape.h * w_shape.w);
+  const std::size_t y_count = std::size_t(y_shape.n * y_shape.c * y_shape.h * y_shape.w);
+  INSTYLE_TRY(check_input(op, "x", x, x_count, "shape", x_shape));
+  INSTYLE_TRY(check_input(op, "weight", w, w_count, "weightShape", w_shape));
+  INSTYLE_TRY(check_param(op, "bias", bias, w_shape.n, "O"));
+  INSTYLE_TRY(check_output(op, "y", y, y_count));
+
+  const Conv2dShape full = to_conv_shape(x_shape, w_shape, p);
+  const std::size_t threads = std::max(1, num_threads());
+  const std::size_t samples_groups = full.N * full.groups, Og = full.O / full.groups;
+  const std::size_t parts =
+      samples_groups >= threads ? 1 : std::min(Og, (threads + samples_groups - 1) / samples_groups);
+  const std::size_t units = samples_groups * parts;
+  // Fixed chunks (at most one per thread) so each gets its own slice of the workspace.
+  const std::size_t chunks = std::min(units, threads);
+  std::vector<std::size_t> ws_at(chunks + 1, 0);
+  for (std::size_t i = 0; i < chunks; ++i) {
+    std::size_t need = 0;
+    for_each_conv_call(
+        full, parts, units * i / chunks, units * (i + 1) / chunks,
+        [&](const ConvCall& c) { need = std::max(need, conv2d_workspace_size(c.s)); });
+    ws_at[i + 1] = ws_at[i] + need;
+  }
+  Scratch workspace;
+  INSTYLE_TRY(workspace.allocate(op, "the workspace", ws_at[chunks]));
+  parallel_for(chunks, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      float* ws = workspace.data() ? workspace.data() + ws_at[i] : nullptr;
+      for_each_conv_call(full, parts, units * i / chunks, units * (i + 1) / chunks,
+                         [&](const ConvCall& c) {
+                           conv2d_f32(y.data + c.y_at, x.data + c.x_at, w.data + c.w_at,
+                                      offset(bias.data, c.bias_at), c.s, p.relu, ws);
+                         });
+    }
+  });
+  return {};
+}
+
+}  // namespace instyle

@@ -1,0 +1,270 @@
+// Browser tests of the demo (web/): the invariance lab and the stylization studio in headless
+// Chromium (Debian's /usr/bin/chromium driven by playwright-core), once on a cross-origin-
+// isolated server (WASM threads in the workers) and once without those headers (the
+// single-threaded fallback). Each run starts its own server on a free port and closes it.
+// Screenshots go to screenshots/ (git-ignored) for people to look at.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../scripts/serve.mjs';
+import { init } from '../../js/index.node.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SCREENSHOTS = `${ROOT}screenshots`;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic',
+];
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+// A small style network from the model runner's test models (scripts/make_test_models.py,
+// written into the git-ignored build/test-models/ during the test run; made here if missing).
+// The runner's MixedNet: its output spans the 0..255 range (a TransformerNet with random
+// weights comes out nearly black, which would prove little).
+const TEST_MODEL = `${ROOT}build/test-models/mixed.opset13.onnx`;
+
+function runnerAvailable() {
+  const api = ['js/index.browser.js', 'js/core.js', 'js/model.js']
+    .filter((f) => existsSync(`${ROOT}${f}`))
+    .map((f) => readFileSync(`${ROOT}${f}`, 'utf8'))
+    .join('\n');
+  return /loadModel/.test(api) && existsSync(`${ROOT}scripts/make_test_models.py`);
+}
+
+function ensureTestModel() {
+  if (!existsSync(TEST_MODEL)) {
+    execFileSync('/usr/bin/python3', ['scripts/make_test_models.py'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  return TEST_MODEL;
+}
+
+async function setSlider(page, testid, value) {
+  await page.getByTestId(testid).evaluate((el, v) => {
+    el.value = v;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, String(value));
+}
+
+// Waits until the lab shows the frame computed for these settings.
+async function waitForLab(page, { a, b = 0, relu = false }) {
+  await page.waitForFunction(
+    ([wantA, wantB, wantRelu]) => {
+      const c = document.querySelector('[data-testid="panel-in"]');
+      return c.dataset.a === wantA && c.dataset.b === wantB && c.dataset.relu === wantRelu;
+    },
+    [String(a), String(b), String(relu)],
+    { timeout: 60_000 },
+  );
+}
+
+async function figure(page, testid) {
+  const text = await page.getByTestId(testid).textContent();
+  const value = Number(text);
+  assert.ok(Number.isFinite(value), `${testid} holds a number, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+// What a canvas shows, as RGBA bytes of a 64x64 thumbnail. The lab's panels may be painted
+// by its worker (OffscreenCanvas), so the canvas is read through drawImage, after two
+// animation frames have let the latest picture reach the page.
+async function canvasPixels(page, testid) {
+  return page.getByTestId(testid).evaluate(async (canvas) => {
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const thumb = document.createElement('canvas');
+    thumb.width = 64;
+    thumb.height = 64;
+    const ctx = thumb.getContext('2d');
+    ctx.drawImage(canvas, 0, 0, 64, 64);
+    return Array.from(ctx.getImageData(0, 0, 64, 64).data);
+  });
+}
+
+function meanAbsDiff(p, q) {
+  assert.equal(p.length, q.length);
+  let s = 0;
+  for (let i = 0; i < p.length; i++) s += Math.abs(p[i] - q[i]);
+  return s / p.length;
+}
+
+let browser;
+before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+after(async () => {
+  await browser?.close();
+});
+
+for (const isolation of [true, false]) {
+  const mode = isolation ? 'isolated' : 'not-isolated';
+  describe(`demo page, ${isolation ? 'cross-origin isolated (threads)' : 'not isolated (one thread)'}`, { timeout: 240_000 }, () => {
+    let server;
+    let context;
+    let page;
+    const problems = [];
+
+    before(async () => {
+      server = await startServer({ port: 0, isolation });
+      context = await browser.newContext({ viewport: LAPTOP });
+      page = await context.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('crash', () => problems.push('the page crashed'));
+      await page.goto(server.url);
+      await waitForLab(page, { a: 1 });
+    }, { timeout: 90_000 });
+
+    after(async () => {
+      await context?.close();
+      await server?.close();
+    });
+
+    test('the engine starts, with threads only when the page is isolated', async () => {
+      assert.equal(await page.evaluate(() => crossOriginIsolated), isolation);
+      const status = page.getByTestId('engine-status');
+      assert.equal(await status.getAttribute('data-state'), 'ready');
+      const threads = Number(await status.getAttribute('data-threads'));
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+      if (isolation && cores > 1) assert.ok(threads > 1, `threads = ${threads} with ${cores} cores`);
+      if (!isolation) assert.equal(threads, 1);
+      await page.screenshot({ path: `${SCREENSHOTS}/lab-laptop-${mode}.png` });
+    });
+
+    test('contrast 0.3 and 2.5: IN stays put (< 1e-2), BN moves and moves more', async () => {
+      const boxes = () => page.evaluate(() => [...document.querySelectorAll('.panel, .plot-card')]
+        .map((el) => { const r = el.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }));
+      const layout = await boxes();
+      const initialIn = await figure(page, 'in-deviation');
+      assert.ok(initialIn < 1e-6, `at a = 1 the deviation is ${initialIn}`);
+      await setSlider(page, 'contrast-slider', 0.3);
+      await waitForLab(page, { a: 0.3 });
+      const in03 = await figure(page, 'in-deviation');
+      const bn03 = await figure(page, 'bn-deviation');
+      await setSlider(page, 'contrast-slider', 2.5);
+      await waitForLab(page, { a: 2.5 });
+      const in25 = await figure(page, 'in-deviation');
+      const bn25 = await figure(page, 'bn-deviation');
+      assert.ok(in03 < 1e-2, `IN deviation at a = 0.3: ${in03}`);
+      assert.ok(in25 < 1e-2, `IN deviation at a = 2.5: ${in25}`);
+      assert.ok(bn03 > 0.1, `BN deviation at a = 0.3: ${bn03}`);
+      assert.ok(bn25 > bn03, `BN deviation grows: ${bn03} at 0.3, ${bn25} at 2.5`);
+      assert.deepEqual(await boxes(), layout, 'no panel moved or resized while dragging');
+      // Brightness too: IN ignores it, BN does not.
+      await setSlider(page, 'contrast-slider', 1);
+      await setSlider(page, 'brightness-slider', 60);
+      await waitForLab(page, { a: 1, b: 60 });
+      const inB = await figure(page, 'in-deviation');
+      const bnB = await figure(page, 'bn-deviation');
+      await setSlider(page, 'brightness-slider', 0);
+      await waitForLab(page, { a: 1, b: 0 });
+      assert.ok(inB < 1e-2, `IN deviation at b = 60: ${inB}`);
+      assert.ok(bnB > 0.1, `BN deviation at b = 60: ${bnB}`);
+    });
+
+    test('contrast -1: IN flips sign, so the IN panel after ReLU differs', async () => {
+      await page.getByTestId('relu-toggle').check();
+      await setSlider(page, 'brightness-slider', 0);
+      await setSlider(page, 'contrast-slider', 1);
+      await waitForLab(page, { a: 1, relu: true });
+      const reference = await canvasPixels(page, 'panel-in');
+      await setSlider(page, 'contrast-slider', 2);
+      await waitForLab(page, { a: 2, relu: true });
+      const scaled = await canvasPixels(page, 'panel-in');
+      await setSlider(page, 'contrast-slider', -1);
+      await waitForLab(page, { a: -1, relu: true });
+      const flipped = await canvasPixels(page, 'panel-in');
+      const reluDeviation = await figure(page, 'in-relu-deviation');
+      await page.evaluate(() => document.getElementById('lab').scrollIntoView({ behavior: 'instant' }));
+      await page.screenshot({ path: `${SCREENSHOTS}/lab-relu-negative-${mode}.png` });
+
+      assert.ok(meanAbsDiff(reference, scaled) < 0.05, 'a = 2 leaves the IN + ReLU panel as it was');
+      const changed = meanAbsDiff(reference, flipped);
+      assert.ok(changed > 5, `a = -1 changes the IN + ReLU panel (mean |diff| ${changed} per byte)`);
+      assert.ok(reluDeviation > 0.5, `max |ReLU(IN(-x)) - ReLU(IN(x))| = ${reluDeviation}`);
+
+      await page.getByTestId('relu-toggle').uncheck();
+      await setSlider(page, 'contrast-slider', 1);
+      await waitForLab(page, { a: 1 });
+    });
+
+    test('the update rate is measured and shown', async (t) => {
+      await page.getByTestId('bench-button').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="fps"]').dataset.bench,
+        null, { timeout: 30_000 });
+      const rate = Number(await page.getByTestId('fps').getAttribute('data-bench'));
+      assert.ok(rate > 0, `updates per second: ${rate}`);
+      t.diagnostic(`lab updates/s at 512x512, ${mode}: ${rate.toFixed(1)}`);
+      await waitForLab(page, { a: 1 });
+    });
+
+    const stylizeName = 'stylizing with a small test model fills result-canvas';
+    if (!runnerAvailable()) test.todo(`${stylizeName}: needs the model runner (ist.loadModel) in js/`);
+    else test(stylizeName, async () => {
+      const modelPath = ensureTestModel();
+      await page.getByTestId('model-input').setInputFiles(modelPath);
+      await page.waitForFunction(() => !document.querySelector('[data-testid="stylize-button"]').disabled,
+        null, { timeout: 60_000 });
+      await page.getByTestId('max-size').selectOption('256');
+      await page.getByTestId('stylize-button').click();
+      await page.waitForFunction(() => /^Done/.test(document.querySelector('[data-testid="studio-status"]').textContent),
+        null, { timeout: 120_000 });
+      const read = (testid) => page.getByTestId(testid).evaluate((c) => ({
+        width: c.width, height: c.height,
+        data: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data),
+      }));
+      const result = await read('result-canvas');
+      const photo = await read('before-canvas');
+      assert.equal(Math.max(result.width, result.height), 256);
+      assert.deepEqual([result.width, result.height], [photo.width, photo.height]);
+      for (let i = 3; i < result.data.length; i += 4) assert.equal(result.data[i], 255, 'every pixel painted');
+      assert.ok(meanAbsDiff(result.data, photo.data) > 2, 'the result is not a copy of the photo');
+
+      // The page's result is what the package gives in Node for the same photo.
+      const ist = await init({ threads: 1 });
+      try {
+        const model = await ist.loadModel(readFileSync(modelPath));
+        const expected = await model.stylize({
+          data: Uint8ClampedArray.from(photo.data), width: photo.width, height: photo.height,
+        });
+        model.dispose();
+        let worst = 0;
+        for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(expected.data[i] - result.data[i]));
+        assert.ok(worst <= 2, `the page's result differs from Node's by up to ${worst}`);
+      } finally {
+        ist.dispose();
+      }
+      await page.getByTestId('studio-status').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SCREENSHOTS}/studio-laptop-${mode}.png` });
+    });
+
+    test('phone width: panels fit, nothing overflows sideways', async () => {
+      if (!isolation) return; // the layout does not depend on isolation: one pass is enough
+      const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+      const p = await phone.newPage();
+      p.on('pageerror', (e) => problems.push(`phone page error: ${e.message}`));
+      p.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`phone console.error: ${m.text()}`);
+      });
+      await p.goto(server.url);
+      await waitForLab(p, { a: 1 });
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+      await p.screenshot({ path: `${SCREENSHOTS}/lab-phone.png` });
+      await p.getByTestId('panel-in').scrollIntoViewIfNeeded();
+      await p.screenshot({ path: `${SCREENSHOTS}/lab-phone-panels.png` });
+      await phone.close();
+    });
+
+    test('no console errors', () => {
+      assert.deepEqual(problems, []);
+    });
+  });
+}

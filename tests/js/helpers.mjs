@@ -1,0 +1,63 @@
+// Shared by the JS API tests: seeded random tensors, a tolerant comparison that names the
+// worst element, and the engine variants every suite runs against.
+import assert from 'node:assert/strict';
+
+import { init } from '../../js/index.node.js';
+
+// Both builds: the single-threaded one and the pthreads one with two threads.
+export const VARIANTS = [1, 2];
+
+export async function engine(threads) {
+  return init({ threads });
+}
+
+// mulberry32: small, seedable, good enough for test data.
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function uniform(n, seed, lo = -1, hi = 1) {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+}
+
+export function normal(n, seed, mean = 0, std = 1) {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => {
+    const u = 1 - r(), v = r();
+    return mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  });
+}
+
+export const count = (shape) => shape.reduce((a, b) => a * b, 1);
+
+// |actual[i] - expected[i]| <= atol + rtol * |expected[i]| (+ scale[i] * rtol when given).
+export function assertClose(actual, expected, { atol = 1e-5, rtol = 1e-5, scale, label = '' } = {}) {
+  assert.equal(actual.length, expected.length, `${label}: length`);
+  let worst = -1, worstExcess = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const diff = Math.abs(actual[i] - expected[i]);
+    const tol = atol + rtol * (Math.abs(expected[i]) + (scale ? scale[i] : 0));
+    const excess = Number.isNaN(diff) ? Infinity : diff - tol;
+    if (excess > worstExcess) {
+      worst = i;
+      worstExcess = excess;
+    }
+  }
+  if (worst >= 0) {
+    assert.fail(`${label}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (atol ${atol}, rtol ${rtol})`);
+  }
+}
+
+export function maxAbsDiff(a, b) {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}

@@ -1,0 +1,165 @@
+// The demo page: picks the photo (samples, upload, camera) shared by the lab and the studio,
+// shows the engine's status, and reports errors.
+
+import { createLab } from './lab/lab.js';
+import { createStudio } from './studio/studio.js';
+import { decodeFile, decodeUrl } from './common/images.js';
+
+const SAMPLES = [
+  { file: 'lady-bird.jpg', title: 'Ladybird' },
+  { file: 'dune.jpg', title: 'Dune grass' },
+  { file: 'yellow-flower.jpg', title: 'Yellow flower' },
+  { file: 'storm.jpg', title: 'Storm' },
+  { file: 'aqua.jpg', title: 'Water drop' },
+  { file: 'garden.jpg', title: 'Marigold' },
+  { file: 'two-wings.jpg', title: 'Dandelion seeds' },
+  { file: 'wood.jpg', title: 'Wood' },
+];
+
+const $ = (id) => document.getElementById(id);
+
+let toastTimer = 0;
+function showError(err) {
+  console.warn(err);
+  const toast = $('toast');
+  toast.textContent = err.message || String(err);
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { toast.hidden = true; }, 6000);
+}
+
+function showEngine(engine) {
+  const status = $('engine-status');
+  const threads = engine.threads > 1 ? `${engine.threads} threads` : '1 thread';
+  const why = engine.isolated ? 'cross-origin isolated' : 'not cross-origin isolated: no threads';
+  status.querySelector('.engine-text').textContent = `WASM SIMD · ${threads} · ${why}`;
+  status.dataset.state = 'ready';
+  status.dataset.threads = String(engine.threads);
+  status.dataset.isolated = String(engine.isolated);
+  $('footer-threads').textContent = engine.threads > 1 ? `, ${engine.threads} threads` : ', one thread';
+}
+
+const lab = createLab({
+  onEngine: showEngine,
+  onError: (err) => {
+    $('engine-status').dataset.state = 'error';
+    showError(err);
+  },
+});
+const studio = createStudio({ onError: showError });
+
+// --- photo choice -------------------------------------------------------------------------
+
+const thumbs = $('sample-list');
+let uploads = 0;
+let camera = null; // { stream, video, previous }
+let currentSource = null;
+
+function choose(source) {
+  currentSource = source;
+  lab.setSource(source);
+  studio.setPhoto({ name: source.name, image: source.image });
+  for (const b of thumbs.children) b.setAttribute('aria-checked', String(Number(b.dataset.index) === source.sampleIndex));
+  $('photo-name').textContent = source.sampleIndex >= 0 ? SAMPLES[source.sampleIndex].title : source.name;
+}
+
+SAMPLES.forEach((s, i) => {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'thumb';
+  b.dataset.index = String(i);
+  b.setAttribute('role', 'radio');
+  b.setAttribute('aria-checked', 'false');
+  b.setAttribute('aria-label', s.title);
+  b.title = s.title;
+  b.dataset.testid = `sample-${i}`;
+  b.innerHTML = `<img src="samples/${s.file}" alt="" width="64" height="64" loading="eager" decoding="async">`;
+  thumbs.append(b);
+});
+
+// Arrow keys move between samples, as in any radio group.
+thumbs.addEventListener('keydown', (event) => {
+  const i = [...thumbs.children].indexOf(document.activeElement);
+  if (i < 0) return;
+  const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+  if (!step) return;
+  event.preventDefault();
+  const next = thumbs.children[(i + step + SAMPLES.length) % SAMPLES.length];
+  next.focus();
+  next.click();
+});
+
+async function loadSamples() {
+  const bitmaps = await Promise.all(SAMPLES.map((s) => decodeUrl(`samples/${s.file}`)));
+  const list = SAMPLES.map((s, i) => ({ name: s.file, bitmap: bitmaps[i] }));
+  lab.setSamples(list);
+  thumbs.addEventListener('click', (event) => {
+    const button = event.target.closest('.thumb');
+    if (!button) return;
+    stopCamera(false);
+    const i = Number(button.dataset.index);
+    choose({ key: `sample:${i}`, name: SAMPLES[i].file, sampleIndex: i, image: bitmaps[i] });
+  });
+  choose({ key: 'sample:0', name: SAMPLES[0].file, sampleIndex: 0, image: bitmaps[0] });
+}
+
+async function useFile(file) {
+  const image = await decodeFile(file);
+  stopCamera(false);
+  uploads++;
+  choose({ key: `upload:${uploads}`, name: file.name, sampleIndex: -1, image });
+}
+
+$('upload-input').addEventListener('change', (event) => {
+  const file = event.target.files?.[0];
+  event.target.value = '';
+  if (file) useFile(file).catch(showError);
+});
+
+// Dropping a photo on the lab uses it, like Upload.
+const labEl = document.querySelector('.lab');
+labEl.addEventListener('dragover', (event) => {
+  if ([...event.dataTransfer.items].some((i) => i.kind === 'file')) event.preventDefault();
+});
+labEl.addEventListener('drop', (event) => {
+  event.preventDefault();
+  const file = event.dataTransfer.files?.[0];
+  if (file) useFile(file).catch(showError);
+});
+
+// --- camera -----------------------------------------------------------------------------
+
+const cameraButton = $('camera-button');
+if (navigator.mediaDevices?.getUserMedia) cameraButton.hidden = false;
+
+function stopCamera(restore) {
+  if (!camera) return;
+  for (const track of camera.stream.getTracks()) track.stop();
+  const { previous } = camera;
+  camera = null;
+  cameraButton.setAttribute('aria-pressed', 'false');
+  cameraButton.textContent = 'Camera';
+  if (restore && previous) choose(previous);
+}
+
+cameraButton.addEventListener('click', async () => {
+  if (camera) {
+    stopCamera(true);
+    return;
+  }
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' }, audio: false,
+    });
+    const video = Object.assign(document.createElement('video'), { muted: true, playsInline: true, srcObject: stream });
+    await video.play();
+    camera = { stream, video, previous: currentSource };
+    cameraButton.setAttribute('aria-pressed', 'true');
+    cameraButton.textContent = 'Stop camera';
+    choose({ key: 'camera', name: 'camera.png', sampleIndex: -1, image: video, live: true });
+  } catch (err) {
+    showError(new Error(`The camera is not available here (${err.name || err.message}).`));
+  }
+});
+
+loadSamples().catch(showError);
