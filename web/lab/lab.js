@@ -347,22 +347,21 @@ export function createLab({ onEngine, onError }) {
   // --- controls ---------------------------------------------------------------------------
 
   function showValues() {
-    const a = controls.contrast.valueAsNumber;
-    $('contrast-value').textContent = a.toFixed(2);
-    $('brightness-value').textContent = String(controls.brightness.valueAsNumber);
-    $('batch-value').textContent = String(controls.batch.valueAsNumber);
+    setText('contrast-value', controls.contrast.valueAsNumber.toFixed(2));
+    setText('brightness-value', String(controls.brightness.valueAsNumber));
+    setText('batch-value', String(controls.batch.valueAsNumber));
     const g = Number(controls.groups.value);
-    $('gn-sub').textContent = g === 1 ? '1 group: all 8 channels' : g === 8 ? '8 groups: one channel each'
-      : `${g} groups of ${8 / g} channels`;
+    setText('gn-sub', g === 1 ? '1 group: all 8 channels' : g === 8 ? '8 groups: one channel each'
+      : `${g} groups of ${8 / g} channels`);
     const batchMode = document.querySelector('input[name="bn-mode"]:checked').value === 'batch';
     const B = controls.batch.valueAsNumber;
-    $('bn-sub').textContent = batchMode ? `statistics of this batch of ${B}` : `stored statistics, batch of ${B}`;
-    $('bn-explain').textContent = batchMode
+    setText('bn-sub', batchMode ? `statistics of this batch of ${B}` : `stored statistics, batch of ${B}`);
+    setText('bn-explain', batchMode
       ? `Training mode: the statistics come from this photo and ${B - 1} other${B === 2 ? '' : 's'}, recomputed ` +
         `for every change. This photo is only 1/${B} of the batch, so BN adapts partly; with B = 1 it equals IN.`
       : 'At inference BN uses statistics stored beforehand (here measured on the batch at a = 1, b = 0). ' +
         'They do not follow the photo, so contrast and brightness go straight through. That is why style ' +
-        'networks use IN instead.';
+        'networks use IN instead.');
   }
 
   for (const el of [controls.contrast, controls.brightness, controls.batch]) {
