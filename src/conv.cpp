@@ -26,7 +26,6 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
-#include <cstring>
 #include <utility>
 
 #include "simd.h"
@@ -247,8 +246,8 @@ constexpr auto kGemm = gemm_table(std::make_index_sequence<kMR>());
 // Direct micro-kernel: output vectors y[o][0, n) of one output row for OG channels (ldy apart),
 // summed over cc input channels of the band (chan_floats apart, already offset to this output
 // row and column) and their taps (tap_off). w: the first channel's filters (ldw apart), offset
-// to the chunk's first input channel. One flat loop over a channel's taps: V8 does not keep
-// accumulators in registers across short nested loops (a 9-iteration kx loop halved WASM speed).
+// to the chunk's first input channel. The taps of a channel are one flat loop (offsets from the
+// plan) rather than short ky and kx loops, so each tap costs one table load of overhead.
 struct DirectArgs {
   size_t ldy, ldw, cc, taps, chan_floats;
   const size_t* tap_off;

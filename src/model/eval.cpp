@@ -367,8 +367,11 @@ Status eval_slice(const Node& node, int64_t opset, const std::vector<const Tenso
     if (seen[axis]) return invalid_model(node.label() + ": axis repeated");
     seen[axis] = true;
     const int64_t dim = data.dims[axis];
-    const int64_t st = steps.empty() ? 1 : steps[k];
+    int64_t st = steps.empty() ? 1 : steps[k];
     if (st == 0) return invalid_model(node.label() + ": step 0");
+    // A step longer than the dimension takes one element either way; clamping keeps the
+    // arithmetic below from overflowing on hostile values such as INT64_MIN.
+    st = std::clamp<int64_t>(st, -dim - 1, dim + 1);
     int64_t s = starts[k], e = ends[k];
     // Clamp first: exporters write INT64_MIN/MAX for "to the end", which must not overflow.
     s = std::clamp<int64_t>(s, -dim - 1, dim + 1);
@@ -379,11 +382,11 @@ Status eval_slice(const Node& node, int64_t opset, const std::vector<const Tenso
     if (st > 0) {
       s = std::clamp<int64_t>(s, 0, dim);
       e = std::clamp<int64_t>(e, 0, dim);
-      n = e > s ? (e - s + st - 1) / st : 0;
+      n = e > s ? (e - s - 1) / st + 1 : 0;
     } else {
       s = std::clamp<int64_t>(s, 0, dim - 1);
       e = std::clamp<int64_t>(e, -1, dim - 1);
-      n = s > e ? (s - e + (-st) - 1) / (-st) : 0;
+      n = s > e ? (s - e - 1) / (-st) + 1 : 0;
     }
     begin[axis] = s;
     step[axis] = st;

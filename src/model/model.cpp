@@ -121,7 +121,7 @@ Result<ModelInfo> Model::info(const std::vector<Shape>& input_shapes) {
   for (std::size_t v = 0; v < graph_.values.size(); ++v) {
     const Tensor& t = graph_.values[v].data;
     if (!graph_.values[v].is_const) continue;
-    info.weight_bytes += t.floats.size() * sizeof(float) + t.ints.size() * sizeof(int64_t);
+    info.weight_bytes += uint64_t(t.floats.size()) * sizeof(float) + uint64_t(t.ints.size()) * sizeof(int64_t);
     if (weight[v]) info.parameters += static_cast<int64_t>(t.floats.size());
   }
   auto plan = plan_for(input_shapes);
@@ -131,17 +131,17 @@ Result<ModelInfo> Model::info(const std::vector<Shape>& input_shapes) {
   info.output_shape = p.outputs.empty() ? Shape() : p.output_shape(0);
   info.steps = p.steps.size();
   info.flops = p.flops;
-  info.arena_bytes = p.arena_floats * sizeof(float);
-  info.workspace_bytes = p.workspace_floats * sizeof(float);
+  info.arena_bytes = uint64_t(p.arena_floats) * sizeof(float);
+  info.workspace_bytes = uint64_t(p.workspace_floats) * sizeof(float);
   for (const Shape& s : input_shapes) {
     int64_t n = 1;
     for (int64_t d : s) n *= d;
-    info.io_bytes += static_cast<std::size_t>(n) * sizeof(float);
+    info.io_bytes += static_cast<uint64_t>(n) * sizeof(float);
   }
   for (std::size_t o = 0; o < p.outputs.size(); ++o) {
     int64_t n = 1;
     for (int64_t d : p.output_shape(o)) n *= d;
-    info.io_bytes += static_cast<std::size_t>(n) * sizeof(float);
+    info.io_bytes += static_cast<uint64_t>(n) * sizeof(float);
   }
   info.peak_bytes = info.arena_bytes + info.workspace_bytes + info.io_bytes + info.weight_bytes;
   return info;

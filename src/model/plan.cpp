@@ -13,7 +13,11 @@ namespace instyle::model {
 namespace {
 
 // One activation may hold at most 2^30 floats (4 GiB, all of wasm32's memory).
-constexpr int64_t kMaxActivationElements = int64_t(1) << 30;
+// The limits keep every byte count below 4 GiB in wasm32, where size_t has 32 bits.
+constexpr int64_t kMaxActivationElements = sizeof(void*) == 4 ? int64_t(1) << 29 : int64_t(1) << 30;
+// All activations live at once: just under 4 GiB in wasm32 (all of its memory), 256 GiB natively.
+constexpr uint64_t kMaxArenaFloats =
+    sizeof(void*) == 4 ? (uint64_t(1) << 30) - (uint64_t(1) << 24) : uint64_t(1) << 36;
 // Strides, dilations and pads beyond this are refused, so size arithmetic cannot overflow.
 constexpr int64_t kMaxWindow = 65536;
 // Arena offsets are aligned to 64 bytes (a cache line, and any SIMD width).
@@ -976,9 +980,9 @@ Status Planner::allocate() {
   const std::size_t steps = p_.steps.size();
   // Buffers: one per step output, shared by the views of that output.
   struct Buffer {
-    std::size_t size = 0;
+    uint64_t size = 0;
     std::size_t first = 0, last = 0;
-    std::size_t offset = 0;
+    uint64_t offset = 0;
     bool live = true;
   };
   std::vector<Buffer> buffers;
@@ -1033,16 +1037,16 @@ Status Planner::allocate() {
   std::stable_sort(order.begin(), order.end(),
                    [&](int a, int b) { return buffers[a].size > buffers[b].size; });
   std::vector<int> placed;
-  std::size_t arena = 0;
+  uint64_t arena = 0;  // 64-bit whatever size_t is: many large buffers must not wrap around
   for (int b : order) {
-    std::vector<std::pair<std::size_t, std::size_t>> busy;
+    std::vector<std::pair<uint64_t, uint64_t>> busy;
     for (int o : placed) {
       if (buffers[o].first <= buffers[b].last && buffers[b].first <= buffers[o].last) {
         busy.push_back({buffers[o].offset, buffers[o].offset + buffers[o].size});
       }
     }
     std::sort(busy.begin(), busy.end());
-    std::size_t at = 0;
+    uint64_t at = 0;
     for (const auto& r : busy) {
       if (r.first >= at + buffers[b].size) break;
       at = std::max(at, r.second);
@@ -1051,7 +1055,12 @@ Status Planner::allocate() {
     arena = std::max(arena, at + buffers[b].size);
     placed.push_back(b);
   }
-  p_.arena_floats = arena;
+  if (arena > kMaxArenaFloats) {
+    return Status(ErrorCode::kOutOfMemory,
+                  "the plan needs " + std::to_string(arena * 4 >> 20) + " MiB for activations, more than the " +
+                      std::to_string(kMaxArenaFloats * 4 >> 20) + " MiB this build can address; try a smaller input");
+  }
+  p_.arena_floats = static_cast<std::size_t>(arena);
 
   for (std::size_t v = 0; v < p_.values.size(); ++v) {
     PlannedValue& pv = p_.values[v];
@@ -1065,7 +1074,7 @@ Status Planner::allocate() {
       pv.slot = p_.values[r].slot;
     } else if (buffer_of[r] >= 0) {
       pv.slot.kind = Slot::kArena;
-      pv.slot.offset = buffers[buffer_of[r]].offset;
+      pv.slot.offset = static_cast<std::size_t>(buffers[buffer_of[r]].offset);
       pv.buffer = buffer_of[r];
     }
   }

@@ -329,6 +329,35 @@ TEST(ModelLoad, NamesWhatIsWrongWithAGraph) {
   EXPECT_EQ(load_error(test::model(13, tiny_graph())), "OK");
 }
 
+// Found by the fuzzer: Slice steps near INT64_MIN overflowed the element count. Any step
+// longer than the dimension takes one element.
+TEST(ModelLoad, FoldsSliceWithExtremeSteps) {
+  struct Case {
+    int64_t start, end, step;
+    std::vector<float> want;
+  };
+  for (const Case& c : {Case{3, INT64_MIN, INT64_MIN, {4.f}}, Case{0, INT64_MAX, INT64_MAX, {1.f}},
+                        Case{INT64_MAX, INT64_MIN, -1, {4.f, 3.f, 2.f, 1.f}},
+                        Case{INT64_MIN, INT64_MAX, 2, {1.f, 3.f}}, Case{2, 1, 1, {}}}) {
+    const auto data = test::float_tensor("data", {4}, {1.f, 2.f, 3.f, 4.f});
+    const auto starts = test::int64_tensor("starts", {1}, {c.start});
+    const auto ends = test::int64_tensor("ends", {1}, {c.end});
+    const auto axes = test::int64_tensor("axes", {1}, {0});
+    const auto steps = test::int64_tensor("steps", {1}, {c.step});
+    const std::string m =
+        test::model(13, test::graph({test::node("Slice", {"data", "starts", "ends", "axes", "steps"}, {"y"}, "s")},
+                                    {data, starts, ends, axes, steps}, {}, {test::value_info("y", {-1})}))
+            .str();
+    auto loaded = model::Model::load(reinterpret_cast<const uint8_t*>(m.data()), m.size());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    ASSERT_TRUE(loaded.value()->run({}, {}).ok());
+    const auto& shape = loaded.value()->output_shape(0);
+    ASSERT_EQ(shape, (model::Shape{static_cast<int64_t>(c.want.size())})) << c.start << ":" << c.end << ":" << c.step;
+    const float* y = loaded.value()->output(0);
+    EXPECT_EQ(std::vector<float>(y, y + c.want.size()), c.want);
+  }
+}
+
 // Truncation anywhere inside the graph fails cleanly; so do corrupted bytes or a model that
 // loads but is nonsense. The module stays usable throughout.
 TEST(ModelLoad, SurvivesTruncationAndCorruption) {
