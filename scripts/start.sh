@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 [ -d node_modules ] || npm install --no-audit --no-fund
-bash scripts/build.sh
+bash scripts/build.sh wasm   # the demo needs only the WASM engine (dist/)
 exec node scripts/serve.mjs "$@"
