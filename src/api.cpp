@@ -213,14 +213,21 @@ Status shape_elements(std::size_t* count, const char* op, const char* name, Shap
   return {};
 }
 
+// The checks every normalization starts with: a valid shape small enough for the heap, x and y
+// holding its element count (written to *count), and a usable eps.
+static Status check_norm_io(std::size_t* count, const char* op, Span y, ConstSpan x, Shape4 shape,
+                            float eps) {
+  INSTYLE_TRY(shape_elements(count, op, "shape", shape));
+  INSTYLE_TRY(check_input(op, "x", x, *count, "shape", shape));
+  INSTYLE_TRY(check_output(op, "y", y, *count));
+  return check_eps(op, eps);
+}
+
 Status instance_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan gamma, ConstSpan beta, float eps,
                      bool relu) {
   const char* op = "instanceNorm";
   std::size_t count = 0;
-  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
-  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
-  INSTYLE_TRY(check_output(op, "y", y, count));
-  INSTYLE_TRY(check_eps(op, eps));
+  INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
   const std::size_t C = shape.c, HW = count / (shape.n * C);
   INSTYLE_TRY(check_param(op, "gamma", gamma, C, "C"));
   INSTYLE_TRY(check_param(op, "beta", beta, C, "C"));
@@ -259,10 +266,7 @@ Status batch_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan mean, ConstSpan v
                   ConstSpan gamma, ConstSpan beta, float eps, bool relu) {
   const char* op = "batchNorm";
   std::size_t count = 0;
-  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
-  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
-  INSTYLE_TRY(check_output(op, "y", y, count));
-  INSTYLE_TRY(check_eps(op, eps));
+  INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
   const std::size_t C = shape.c, HW = count / (shape.n * C);
   INSTYLE_TRY(check_param(op, "mean", mean, C, "C", /*required=*/true));
   INSTYLE_TRY(check_param(op, "variance", variance, C, "C", /*required=*/true,
@@ -286,10 +290,7 @@ Status batch_norm_train(Span y, Span batch_mean, Span batch_var, ConstSpan x, Sh
                         ConstSpan gamma, ConstSpan beta, float eps, bool relu) {
   const char* op = "batchNorm";
   std::size_t count = 0;
-  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
-  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
-  INSTYLE_TRY(check_output(op, "y", y, count));
-  INSTYLE_TRY(check_eps(op, eps));
+  INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
   const std::size_t C = shape.c, HW = count / (shape.n * C);
   INSTYLE_TRY(check_output(op, "mean", batch_mean, C));
   INSTYLE_TRY(check_output(op, "variance", batch_var, C));
@@ -303,10 +304,7 @@ Status batch_norm_train(Span y, Span batch_mean, Span batch_var, ConstSpan x, Sh
 Status layer_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan gamma, ConstSpan beta, float eps) {
   const char* op = "layerNorm";
   std::size_t count = 0;
-  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
-  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
-  INSTYLE_TRY(check_output(op, "y", y, count));
-  INSTYLE_TRY(check_eps(op, eps));
+  INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
   const std::size_t inner = count / shape.n;
   INSTYLE_TRY(check_param(op, "gamma", gamma, inner, "C*H*W"));
   INSTYLE_TRY(check_param(op, "beta", beta, inner, "C*H*W"));
@@ -324,10 +322,7 @@ Status group_norm(Span y, ConstSpan x, Shape4 shape, std::int64_t groups, ConstS
                   ConstSpan beta, float eps, bool relu) {
   const char* op = "groupNorm";
   std::size_t count = 0;
-  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
-  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
-  INSTYLE_TRY(check_output(op, "y", y, count));
-  INSTYLE_TRY(check_eps(op, eps));
+  INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
   if (groups < 1 || shape.c % groups != 0) {
     return error(StatusCode::kInvalidArgument,
                  "groupNorm: groups = %lld must be a positive divisor of C = %lld",
