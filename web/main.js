@@ -47,6 +47,8 @@ const lab = createLab({
   },
 });
 const studio = createStudio({ onError: showError });
+// For the browser tests and the curious console: instyleDemo.lab.snapshot() gives the panels' pixels.
+globalThis.instyleDemo = { lab, studio };
 
 // --- photo choice -------------------------------------------------------------------------
 

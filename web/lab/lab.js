@@ -52,6 +52,8 @@ export function createLab({ onEngine, onError }) {
   let variance = null;
   let rafPending = false;
   let onFrameHook = null;
+  const snapshotWaiters = new Map(); // id -> resolve
+  let snapshotId = 0;
 
   function params() {
     return {
@@ -306,6 +308,10 @@ export function createLab({ onEngine, onError }) {
         onFrameHook?.(msg);
         break;
       }
+      case 'snapshot':
+        snapshotWaiters.get(msg.id)?.(msg);
+        snapshotWaiters.delete(msg.id);
+        break;
       case 'sweep':
         sweep = msg;
         drawSweep();
@@ -389,6 +395,22 @@ export function createLab({ onEngine, onError }) {
   showValues();
   drawPlots();
 
+  // The RGBA of every panel as last painted, with the settings it was computed for:
+  // { params, size, panels: { in: Uint8ClampedArray, ... } }. Painted by the worker, the
+  // pixels come from there; a canvas would show them only some frames later.
+  function snapshot() {
+    if (offscreen) {
+      const id = ++snapshotId;
+      return new Promise((resolve) => {
+        snapshotWaiters.set(id, resolve);
+        worker.postMessage({ type: 'snapshot', id });
+      });
+    }
+    const n = lastFrame?.params.size ?? 0;
+    const panels = n ? Object.fromEntries(PANELS.map((p) => [p, contexts[p].getImageData(0, 0, n, n).data])) : {};
+    return Promise.resolve({ params: lastFrame?.params ?? null, size: n, panels });
+  }
+
   // Moves the contrast slider the way a hand would, for `ms`, and reports updates per second.
   function benchmark(ms = 3000) {
     const button = $('bench-button');
@@ -439,5 +461,6 @@ export function createLab({ onEngine, onError }) {
     },
     workerReady: () => ready,
     benchmark,
+    snapshot,
   };
 }

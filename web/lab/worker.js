@@ -7,8 +7,9 @@
 // buffers are transferred to the page, which hands them back for reuse with the next update.
 //
 // Messages in:  init {canvases?}, samples {size, images}, source {size, key, sample | data},
-//               update {params, buffers?}
+//               update {params, buffers?}, snapshot {id}
 // Messages out: ready {engine}, frame {params, buffers?, stats, devs, ms, engineMs},
+//               snapshot {id, params, size, panels} (copies of what was last painted here),
 //               sweep {key, a, intensity, series}, variance {key, ...}, error {message}
 
 import { init } from '../../js/index.browser.js';
@@ -28,6 +29,7 @@ const REST_MS = 250;
 
 let canvases = null; // panel -> OffscreenCanvas, when the page handed them over
 const images = {}; // panel -> ImageData painted into them
+let paintedParams = null; // the settings of the frame in `images`
 
 function takeBuffer(panel, bytes) {
   if (canvases) {
@@ -113,6 +115,7 @@ function runUpdate() {
     const frame = lab.frame(params, takeBuffer);
     if (canvases) {
       showPanels();
+      paintedParams = params;
       delete frame.buffers;
       postMessage({ type: 'frame', params, ...frame });
     } else {
@@ -162,6 +165,15 @@ self.onmessage = async ({ data: msg }) => {
           queueMicrotask(runUpdate);
         }
         break;
+      case 'snapshot': {
+        // What this worker last put into the page's canvases, for tests and the console: an
+        // OffscreenCanvas reaches the page's compositor some frames later, at no signal.
+        const panels = Object.fromEntries(Object.entries(images).map(([p, im]) => [p, im.data.slice()]));
+        const size = Object.values(images)[0]?.width ?? 0;
+        postMessage({ type: 'snapshot', id: msg.id, params: paintedParams, size, panels },
+          Object.values(panels).map((d) => d.buffer));
+        break;
+      }
       default:
         throw new Error(`unknown message ${msg.type}`);
     }
