@@ -54,6 +54,14 @@ void run(benchmark::State& state, const Conv2dShape& s, bool relu) {
 void BM_Conv2d_3x3_128to128_64x64(benchmark::State& state) {
   run(state, layer(128, 128, 64, 3, 1), false);
 }
+// The same residual conv at a 512x512 input (1/4 resolution: 128x128).
+void BM_Conv2d_3x3_128to128_128x128(benchmark::State& state) {
+  run(state, layer(128, 128, 128, 3, 1), false);
+}
+// A 3x3 conv with 32 channels at full resolution (the upsampling stage's last 3x3 width).
+void BM_Conv2d_3x3_32to32_256x256(benchmark::State& state) {
+  run(state, layer(32, 32, 256, 3, 1), true);
+}
 // The first layer, on the RGB image.
 void BM_Conv2d_9x9_3to32_256x256(benchmark::State& state) {
   run(state, layer(3, 32, 256, 9, 1), false);
@@ -85,6 +93,8 @@ void BM_Conv2d_1x1_128to128_64x64(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Conv2d_3x3_128to128_64x64)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Conv2d_3x3_128to128_128x128)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Conv2d_3x3_32to32_256x256)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_9x9_3to32_256x256)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_3x3s2_32to64_256x256)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_3x3s2_64to128_128x128)->Unit(benchmark::kMillisecond);

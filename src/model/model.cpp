@@ -97,6 +97,12 @@ Result<Plan*> Model::plan_for(const std::vector<Shape>& shapes) {
   return plans_[0].get();
 }
 
+Result<ReceptiveField> Model::receptive_field(const std::vector<Shape>& input_shapes) {
+  auto plan = plan_for(input_shapes);
+  if (!plan.ok()) return plan.status();
+  return instyle::model::receptive_field(*plan.value());
+}
+
 Result<ModelInfo> Model::info(const std::vector<Shape>& input_shapes) {
   ModelInfo info;
   info.opset = graph_.opset;

@@ -22,6 +22,7 @@
 
 #include "model/graph.h"
 #include "model/plan.h"
+#include "model/tiles.h"
 
 namespace instyle::model {
 
@@ -59,6 +60,8 @@ class Model {
   std::size_t output_count() const { return graph_.outputs.size(); }
 
   Result<ModelInfo> info(const std::vector<Shape>& input_shapes);
+  // How far an output pixel reaches into the input, for tiled runs (model/tiles.h).
+  Result<ReceptiveField> receptive_field(const std::vector<Shape>& input_shapes);
 
   // One pointer and shape per runtime input; the pointers must stay valid until done().
   Status start(std::vector<const float*> inputs, const std::vector<Shape>& shapes,

@@ -205,6 +205,79 @@ TEST(Model, TileWithReplayedStatisticsMatchesTheFullImage) {
   EXPECT_GE(naive, 1e-2 * scale);
 }
 
+// The fast-neural-style TransformerNet: a 9x9 convolution (reach 4), two stride-2 3x3 ones
+// (1 + 2), ten 3x3 ones at stride 4 (40), two nearest upsamplings each followed by a 3x3
+// (a neighbour each: 4 + 2, reach 2 + 1) and a 9x9 (4): at most 58 pixels, total stride 4.
+TEST(Model, ReceptiveFieldOfTheStyleNetwork) {
+  auto m = load(test::test_models_dir() + "/transformer.opset13.onnx");
+  ASSERT_TRUE(m);
+  auto rf = m->receptive_field({{1, 3, 64, 64}});
+  ASSERT_TRUE(rf.ok()) << rf.status().message();
+  std::printf("  radius %.1f, stride %zu, margin %zu\n", rf.value().radius, rf.value().align, rf.value().margin());
+  EXPECT_EQ(rf.value().align, 4u);
+  EXPECT_GE(rf.value().radius, 54.0);
+  EXPECT_LE(rf.value().radius, 64.0);
+  EXPECT_EQ(rf.value().margin() % 4, 0u);
+  EXPECT_GE(double(rf.value().margin()), rf.value().radius);
+}
+
+// Tiles cut on the stride grid, each with the receptive field's margin inside the image and
+// none past its edges, run with the whole image's statistics, put together the whole image's
+// output, every pixel; with each tile's own statistics they do not.
+TEST(Model, TilesWithTheReceptiveFieldMarginRebuildTheImage) {
+  auto m = load(test::test_models_dir() + "/small.opset13.onnx");
+  ASSERT_TRUE(m);
+  const int64_t H = 136, W = 200;
+  const auto x = test::random_vector(3 * H * W, 12, 0.f, 255.f);
+  NormStats stats;
+  RunOptions record;
+  record.record = &stats;
+  ASSERT_TRUE(m->run({x.data()}, {{1, 3, H, W}}, record).ok());
+  const std::vector<float> full(m->output(0), m->output(0) + 3 * H * W);
+  auto rf = m->receptive_field({{1, 3, H, W}});
+  ASSERT_TRUE(rf.ok()) << rf.status().message();
+  const int64_t margin = int64_t(rf.value().margin()), core = 8 * int64_t(rf.value().align);
+  ASSERT_LT(margin, 48) << "the small network's field should leave room for several tiles";
+
+  for (const bool shared : {true, false}) {
+    std::vector<float> rebuilt(full.size(), -1.f);
+    for (int64_t cy = 0; cy < H; cy += core) {
+      for (int64_t cx = 0; cx < W; cx += core) {
+        const int64_t y0 = std::max<int64_t>(0, cy - margin), y1 = std::min(H, cy + core + margin);
+        const int64_t x0 = std::max<int64_t>(0, cx - margin), x1 = std::min(W, cx + core + margin);
+        const int64_t th = y1 - y0, tw = x1 - x0;
+        std::vector<float> tile(3 * th * tw);
+        for (int64_t c = 0; c < 3; ++c) {
+          for (int64_t y = 0; y < th; ++y) {
+            std::copy_n(&x[(c * H + y0 + y) * W + x0], tw, &tile[(c * th + y) * tw]);
+          }
+        }
+        RunOptions options;
+        if (shared) options.replay = &stats;
+        ASSERT_TRUE(m->run({tile.data()}, {{1, 3, th, tw}}, options).ok());
+        const float* out = m->output(0);
+        for (int64_t c = 0; c < 3; ++c) {
+          for (int64_t y = cy; y < std::min(H, cy + core); ++y) {
+            for (int64_t xx = cx; xx < std::min(W, cx + core); ++xx) {
+              rebuilt[(c * H + y) * W + xx] = out[(c * th + y - y0) * tw + xx - x0];
+            }
+          }
+        }
+      }
+    }
+    double worst = 0;
+    for (std::size_t i = 0; i < full.size(); ++i) worst = std::max(worst, std::fabs(double(rebuilt[i]) - full[i]));
+    const double scale = test::max_abs(full);
+    std::printf("  %s statistics: max |tiled - whole| %.2e (max |y| %.1f, margin %lld)\n",
+                shared ? "shared" : "per-tile", worst, scale, static_cast<long long>(margin));
+    if (shared) {
+      EXPECT_LE(worst, 1e-4 * scale);
+    } else {
+      EXPECT_GE(worst, 1e-2 * scale);
+    }
+  }
+}
+
 TEST(Model, RejectsInputShapesTheModelCannotTake) {
   auto m = load(test::test_models_dir() + "/small.opset11.onnx");
   ASSERT_TRUE(m);
