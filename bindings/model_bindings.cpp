@@ -6,7 +6,7 @@
 //
 //   const m = new Module.Model();
 //   const st = m.load(ptr, byteLength);               // st.code === 'OK'
-//   m.stylizeStart(rgba, w, h, w, h, 1, false);       // then m.step(1) until m.done()
+//   m.stylizeStart(rgba, w, h, w, h, 1, false, 0);    // then m.step(1) until m.done()
 //   m.stylizeFinish(out, 1, false, 1, false);  m.delete();
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -147,11 +147,30 @@ class JsModel {
   val outputShape() const { return from_shape(model_->output_shape(0)); }
   std::uintptr_t output() const { return reinterpret_cast<std::uintptr_t>(model_->output(0)); }
 
+  // receptiveField(shape) -> {code, message, radius, align, margin}: how much overlap tiles need.
+  val receptiveField(val shape) {
+    val r = val::object();
+    auto rf = model_->receptive_field({to_shape(shape)});
+    r.set("code", std::string(instyle::model::error_code_name(rf.status().code())));
+    r.set("message", rf.status().message());
+    if (!rf.ok()) return r;
+    r.set("radius", rf.value().radius);
+    r.set("align", static_cast<double>(rf.value().align));
+    r.set("margin", static_cast<double>(rf.value().margin()));
+    return r;
+  }
+
+  // Instance norm statistics for tiled runs: stats 1 records them during the next
+  // stylizeStart run (a thumbnail of the photo), stats 2 replays the recorded ones (each
+  // tile), stats 0 uses each run's own. forgetStatistics() lets them go.
+  void forgetStatistics() { stats_ = instyle::model::NormStats(); }
+  bool hasStatistics() const { return !stats_.mean.empty(); }
+
   // Stylize, first half: the photo (rgba, width x height) is resized to target_w x
   // target_h when they differ (box filter), kept for the blend, and converted to the
-  // network's input (scale, channel order); the run starts.
+  // network's input (scale, channel order); the run starts, with `stats` as above.
   ModelStatus stylizeStart(std::uintptr_t rgba, int width, int height, int target_w,
-                           int target_h, double scale, bool bgr) {
+                           int target_h, double scale, bool bgr, int stats) {
     stylizing_ = false;
     if (width < 1 || height < 1 || target_w < 1 || target_h < 1) {
       return to_js(instyle::model::invalid_argument("image sizes must be positive"));
@@ -174,7 +193,17 @@ class JsModel {
     instyle::rgba_to_planar_f32(input_.data(), photo_.data(), w, h, static_cast<float>(scale), bgr);
     width_ = w;
     height_ = h;
-    s = model_->start({input_.data()}, {{1, 3, static_cast<int64_t>(h), static_cast<int64_t>(w)}});
+    instyle::model::RunOptions options;
+    if (stats == 1) {
+      stats_ = instyle::model::NormStats();
+      options.record = &stats_;
+    } else if (stats == 2) {
+      if (!hasStatistics()) {
+        return to_js(instyle::model::invalid_argument("no recorded statistics to replay: run a thumbnail first"));
+      }
+      options.replay = &stats_;
+    }
+    s = model_->start({input_.data()}, {{1, 3, static_cast<int64_t>(h), static_cast<int64_t>(w)}}, options);
     if (!s.ok()) return to_js(s);
     stylizing_ = true;
     return {};
@@ -227,6 +256,7 @@ class JsModel {
   // Frees activations and plans (the weights stay); the next run allocates again.
   void release() {
     cancel();
+    forgetStatistics();
     if (model_) model_->release();
   }
 
@@ -234,13 +264,32 @@ class JsModel {
   std::unique_ptr<instyle::model::Model> model_;
   HeapArray<uint8_t> photo_;
   HeapArray<float> input_;
+  instyle::model::NormStats stats_;  // recorded on a thumbnail, replayed on tiles
   std::size_t width_ = 0, height_ = 0;
   bool stylizing_ = false;
 };
 
+// RGBA bytes resized with a box filter (src and dst in the heap); for stylize's maxSize on
+// a photo that is then cut into tiles.
+ModelStatus resize_rgba(std::uintptr_t dst, int dst_w, int dst_h, std::uintptr_t src, int src_w,
+                        int src_h) {
+  if (dst_w < 1 || dst_h < 1 || src_w < 1 || src_h < 1) {
+    return to_js(instyle::model::invalid_argument("image sizes must be positive"));
+  }
+  HeapArray<float> scratch;
+  const Status s = scratch.resize(8 * static_cast<std::size_t>(dst_w), "resizing");
+  if (!s.ok()) return to_js(s);
+  instyle::resize_rgba_u8(reinterpret_cast<uint8_t*>(dst), static_cast<std::size_t>(dst_w),
+                          static_cast<std::size_t>(dst_h), reinterpret_cast<const uint8_t*>(src),
+                          static_cast<std::size_t>(src_w), static_cast<std::size_t>(src_h),
+                          scratch.data());
+  return {};
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(instyle_model) {
+  function("resizeRgba", &resize_rgba);
   value_object<ModelStatus>("ModelStatus")
       .field("code", &ModelStatus::code)
       .field("message", &ModelStatus::message);
@@ -256,6 +305,9 @@ EMSCRIPTEN_BINDINGS(instyle_model) {
       .function("progress", &JsModel::progress)
       .function("outputShape", &JsModel::outputShape)
       .function("output", &JsModel::output)
+      .function("receptiveField", &JsModel::receptiveField)
+      .function("forgetStatistics", &JsModel::forgetStatistics)
+      .function("hasStatistics", &JsModel::hasStatistics)
       .function("stylizeStart", &JsModel::stylizeStart)
       .function("stylizeFinish", &JsModel::stylizeFinish)
       .function("cancel", &JsModel::cancel)

@@ -14,8 +14,53 @@
 import { InstyleError } from './errors.js';
 
 const LOAD_OPTIONS = ['range', 'outputRange', 'bgr'];
-const STYLIZE_OPTIONS = ['strength', 'preserveColors', 'maxSize', 'onProgress', 'signal'];
+const STYLIZE_OPTIONS = ['strength', 'preserveColors', 'maxSize', 'onProgress', 'signal', 'tiled',
+  'tileSize', 'thumbnailSize', 'maxMemoryMB', 'tileStatistics'];
 const DEFAULT_INFO_SIZE = 512;
+// Tiled stylize: the engine's working memory unless told otherwise (a phone browser tab can
+// rarely grow a WebAssembly heap past ~300 MB), the thumbnail's long side, the largest tile
+// chosen automatically (bigger tiles save little overlap and make progress coarse), and the
+// width of the cross-fade between tiles.
+const DEFAULT_MAX_MEMORY_MB = 256;
+const DEFAULT_THUMBNAIL_SIZE = 1024;
+const MAX_AUTO_TILE = 1024;
+const BLEND_PIXELS = 16;
+// stylizeStart's statistics modes (bindings/model_bindings.cpp).
+const STATS_OWN = 0, STATS_RECORD = 1, STATS_REPLAY = 2;
+
+// Bytes out of the heap into a plain (never shared) array, as ImageData needs.
+function copyOut(heap, ptr, bytes) {
+  const a = new Uint8ClampedArray(bytes);
+  a.set(new Uint8Array(heap, ptr, bytes));
+  return a;
+}
+
+// Writes a stylized tile (tile-sized RGBA) into the result: its core, and `blend` pixels past
+// each inner edge, cross-faded with what the tiles before it (left, above) wrote there.
+function placeTile(result, w, h, pixels, t, blend) {
+  const tw = t.x1 - t.x0;
+  const bl = t.cx0 > 0 ? blend : 0, bt = t.cy0 > 0 ? blend : 0;
+  const rx0 = t.cx0 - bl, rx1 = Math.min(w, t.cx1 + blend);
+  const ry0 = t.cy0 - bt, ry1 = Math.min(h, t.cy1 + blend);
+  for (let y = ry0; y < ry1; y++) {
+    const ty = y < t.cy0 + bt ? (y - ry0 + 0.5) / (2 * bt) : 1;
+    let o = (y * w + rx0) * 4;
+    let q = ((y - t.y0) * tw + rx0 - t.x0) * 4;
+    for (let x = rx0; x < rx1; x++, o += 4, q += 4) {
+      const k = (x < t.cx0 + bl ? (x - rx0 + 0.5) / (2 * bl) : 1) * ty;
+      if (k >= 1) {
+        result[o] = pixels[q];
+        result[o + 1] = pixels[q + 1];
+        result[o + 2] = pixels[q + 2];
+      } else {
+        result[o] = result[o] + k * (pixels[q] - result[o]);
+        result[o + 1] = result[o + 1] + k * (pixels[q + 1] - result[o + 1]);
+        result[o + 2] = result[o + 2] + k * (pixels[q + 2] - result[o + 2]);
+      }
+      result[o + 3] = pixels[q + 3];
+    }
+  }
+}
 
 function typeName(v) {
   if (v === null) return 'null';
@@ -144,6 +189,8 @@ export class Model {
   /**
    * Stylizes a photo: ImageData or { data: Uint8ClampedArray (RGBA), width, height }.
    * Resolves to an ImageData (where the platform has one) or an object of the same shape.
+   * Big photos are cut into overlapping tiles that share instance norm statistics taken from
+   * a thumbnail (see TILING below), so memory stays bounded at any size.
    */
   async stylize(image, options) {
     const op = 'stylize';
@@ -164,8 +211,23 @@ export class Model {
     if (typeof strength !== 'number' || !(strength >= 0 && strength <= 1)) throw invalid(op, `strength must be a number in [0, 1], got ${strength}`);
     const preserveColors = o.preserveColors ?? false;
     if (typeof preserveColors !== 'boolean') throw invalid(op, `preserveColors must be a boolean, got ${typeName(preserveColors)}`);
-    if (o.maxSize !== undefined && (!Number.isSafeInteger(o.maxSize) || o.maxSize < 1)) {
-      throw invalid(op, `maxSize must be a positive integer, got ${o.maxSize}`);
+    const positive = (name) => {
+      const v = o[name];
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw invalid(op, `${name} must be a positive integer, got ${v}`);
+      return v;
+    };
+    const maxSize = positive('maxSize');
+    const tileSize = positive('tileSize');
+    const thumbnailSize = positive('thumbnailSize') ?? DEFAULT_THUMBNAIL_SIZE;
+    const maxMemoryMB = o.maxMemoryMB ?? DEFAULT_MAX_MEMORY_MB;
+    if (typeof maxMemoryMB !== 'number' || !(maxMemoryMB >= 16 && maxMemoryMB <= 4096)) {
+      throw invalid(op, `maxMemoryMB must be a number from 16 to 4096, got ${maxMemoryMB}`);
+    }
+    const tiled = o.tiled ?? 'auto';
+    if (tiled !== 'auto' && tiled !== true && tiled !== false) throw invalid(op, `tiled must be 'auto', true or false, got ${tiled}`);
+    const tileStatistics = o.tileStatistics ?? 'thumbnail';
+    if (tileStatistics !== 'thumbnail' && tileStatistics !== 'tile') {
+      throw invalid(op, `tileStatistics must be 'thumbnail' or 'tile', got ${tileStatistics}`);
     }
     if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw invalid(op, 'onProgress must be a function');
     const signal = o.signal;
@@ -174,39 +236,191 @@ export class Model {
 
     // maxSize bounds the long side; the aspect ratio is kept.
     let w = width, h = height;
-    if (o.maxSize !== undefined && Math.max(w, h) > o.maxSize) {
-      const k = o.maxSize / Math.max(w, h);
+    if (maxSize !== undefined && Math.max(w, h) > maxSize) {
+      const k = maxSize / Math.max(w, h);
       w = Math.max(1, Math.round(width * k));
       h = Math.max(1, Math.round(height * k));
     }
-    const { module } = this.#engine;
+    const budget = maxMemoryMB * 2 ** 20;
+    const run = { op, signal, onProgress: o.onProgress, strength, preserveColors };
     this.#busy = true;
-    let photo = 0, out = 0;
     try {
-      photo = this.#malloc(op, width * height * 4, 'the photo');
-      new Uint8Array(this.#heap(), photo, data.length).set(data);
-      checkStatus(this.#native.stylizeStart(photo, width, height, w, h, this.#range === 1 ? 1 / 255 : 1, this.#bgr));
-      module._free(photo); // the engine kept its own (resized) copy
-      photo = 0;
-      while (!this.#native.done()) {
-        checkStatus(this.#native.step(1));
-        o.onProgress?.(this.#native.progress());
-        await yieldToEventLoop();
-        if (this.#disposed || this.#engine.disposed()) throw new InstyleError('DISPOSED', `${op}: the model was disposed during the call`);
-        if (signal?.aborted) throw cancelled(op, signal);
-      }
-      out = this.#malloc(op, w * h * 4, 'the result');
-      checkStatus(this.#native.stylizeFinish(out, this.#outputRange === 1 ? 255 : 1, this.#bgr, strength, preserveColors));
-      const pixels = new Uint8ClampedArray(w * h * 4);
-      pixels.set(new Uint8Array(this.#heap(), out, w * h * 4));
-      if (o.onProgress) o.onProgress(1);
+      const tiles = tiled === false ? null : this.#tilePlan(op, w, h, { tiled, tileSize, thumbnailSize, budget });
+      const pixels = tiles
+        ? await this.#stylizeTiled(run, { data, width, height }, w, h, tiles, tileStatistics)
+        : await this.#stylizeWhole(run, { data, width, height }, w, h);
+      o.onProgress?.(1, tiles ? { stage: 'done', tile: tiles.list.length, tiles: tiles.list.length } : { stage: 'done', tile: 1, tiles: 1 });
       return typeof ImageData === 'function' ? new ImageData(pixels, w, h) : { data: pixels, width: w, height: h };
     } finally {
-      if (photo) module._free(photo);
-      if (out) module._free(out);
-      if (!this.#disposed && !this.#engine.disposed()) this.#native.cancel();
+      if (!this.#disposed && !this.#engine.disposed()) {
+        this.#native.cancel();
+        this.#native.forgetStatistics();
+      }
       this.#busy = false;
     }
+  }
+
+  // One run over the whole photo (resized to w x h in the engine when they differ).
+  async #stylizeWhole(run, photo, w, h) {
+    const { module } = this.#engine;
+    let src = 0, out = 0;
+    try {
+      src = this.#malloc(run.op, photo.data.length, 'the photo');
+      new Uint8Array(this.#heap(), src, photo.data.length).set(photo.data);
+      checkStatus(this.#native.stylizeStart(src, photo.width, photo.height, w, h, this.#inScale(), this.#bgr, STATS_OWN));
+      module._free(src); // the engine kept its own (resized) copy
+      src = 0;
+      await this.#steps(run, (p) => [p, { stage: 'whole', tile: 0, tiles: 1 }]);
+      out = this.#malloc(run.op, w * h * 4, 'the result');
+      this.#finish(out, run);
+      return copyOut(this.#heap(), out, w * h * 4);
+    } finally {
+      if (src) module._free(src);
+      if (out) module._free(out);
+    }
+  }
+
+  // TILING (Thumbnail Instance Normalization, Chen et al. 2022). Instance norm makes every
+  // output pixel depend on the whole image through each layer's mean and variance; once those
+  // are fixed, the network is local. So: one run over a thumbnail records every IN layer's
+  // statistics; then tiles of the full photo run with them, each tile padded on its inner
+  // sides by the network's receptive field (computed from the graph) and placed on its stride
+  // grid, so its core comes out as an untiled run with the thumbnail's statistics would give
+  // it. Overlaps are cross-faded over a few pixels. Only the photo and the result exist at
+  // full size (as bytes, outside the engine); the engine holds one tile's activations.
+  //
+  // Returns null when the photo fits the budget untiled (tiled: 'auto'), else the plan:
+  // { list: [{ x0, y0, x1, y1 (input), cx0, cy0, cx1, cy1 (core) }], thumb: { w, h }, ... }.
+  #tilePlan(op, w, h, { tiled, tileSize, thumbnailSize, budget }) {
+    const peak = (tw, th) => {
+      const r = this.#native.info([1, 3, th, tw]);
+      checkStatus(r);
+      return r.peakBytes;
+    };
+    // What the engine holds for a w x h run besides the network: photo and result bytes.
+    const buffers = (tw, th) => 8 * tw * th;
+    if (tiled === 'auto' && peak(w, h) + buffers(w, h) <= budget) return null;
+    const rf = this.#native.receptiveField([1, 3, 64, 64]);
+    if (rf.code !== 'OK') {
+      if (tiled === 'auto') return null; // not tileable: the run tries untiled
+      throw new InstyleError(rf.code, `${op}: cannot tile this network: ${rf.message}`);
+    }
+    const { align, margin } = rf;
+    // Memory grows with pixels: a + b * pixels, from two small plans.
+    const p1 = peak(128, 128), p2 = peak(256, 256);
+    const perPixel = (p2 - p1) / (256 * 256 - 128 * 128);
+    const fixed = p1 - perPixel * 128 * 128;
+    const fits = (tw, th) => fixed + (perPixel + 8) * tw * th <= budget;
+
+    let side = tileSize;
+    if (side === undefined) {
+      side = Math.floor(Math.sqrt(Math.max(0, budget - fixed) / (perPixel + 8)));
+      side = Math.min(side, MAX_AUTO_TILE);
+    }
+    side = Math.floor(side / align) * align;
+    const core = Math.floor((side - 2 * margin) / align) * align;
+    if (core < align * 4) {
+      throw new InstyleError('OUT_OF_MEMORY', `${op}: a tile of ${side} pixels leaves no room inside the network's ${margin}-pixel margins; ` +
+        (tileSize === undefined ? `raise maxMemoryMB (now ${(budget / 2 ** 20).toFixed(0)})` : 'use a larger tileSize'));
+    }
+    // The thumbnail: its long side at thumbnailSize (never larger than the photo), smaller if
+    // it would not fit the budget.
+    let k = Math.min(1, thumbnailSize / Math.max(w, h));
+    while (k * Math.max(w, h) > 64 && !fits(Math.round(w * k), Math.round(h * k))) k *= 0.9;
+    const thumb = { w: Math.max(1, Math.round(w * k)), h: Math.max(1, Math.round(h * k)) };
+
+    const list = [];
+    for (let cy0 = 0; cy0 < h; cy0 += core) {
+      for (let cx0 = 0; cx0 < w; cx0 += core) {
+        const cx1 = Math.min(w, cx0 + core), cy1 = Math.min(h, cy0 + core);
+        list.push({
+          cx0, cy0, cx1, cy1,
+          x0: Math.max(0, cx0 - margin), y0: Math.max(0, cy0 - margin),
+          x1: Math.min(w, cx1 + margin), y1: Math.min(h, cy1 + margin),
+        });
+      }
+    }
+    return { list, thumb, side, core, margin, align, radius: rf.radius, blend: Math.min(BLEND_PIXELS, margin, core >> 2) };
+  }
+
+  async #stylizeTiled(run, photo, w, h, tiles, tileStatistics) {
+    const { module } = this.#engine;
+    const { list, thumb, blend } = tiles;
+    const shared = tileStatistics === 'thumbnail';
+    let src = 0, dst = 0, inTile = 0, outTile = 0;
+    try {
+      // The photo at the size asked for (maxSize), as bytes outside the engine.
+      let full = photo.data;
+      if (w !== photo.width || h !== photo.height) {
+        src = this.#malloc(run.op, photo.data.length, 'the photo');
+        dst = this.#malloc(run.op, w * h * 4, 'the resized photo');
+        new Uint8Array(this.#heap(), src, photo.data.length).set(photo.data);
+        checkStatus(module.resizeRgba(dst, w, h, src, photo.width, photo.height));
+        full = copyOut(this.#heap(), dst, w * h * 4);
+        module._free(src);
+        module._free(dst);
+        src = dst = 0;
+      }
+      // Work in pixels run, for progress: the thumbnail, then each tile.
+      const work = [thumb.w * thumb.h * (shared ? 1 : 0), ...list.map((t) => (t.x1 - t.x0) * (t.y1 - t.y0))];
+      const total = work.reduce((a, b) => a + b, 0);
+      let before = 0;
+      const progress = (i, stage) => (p) => [(before + p * work[i]) / total, { stage, tile: Math.max(0, i - 1), tiles: list.length }];
+
+      if (shared) {
+        src = this.#malloc(run.op, full.length, 'the photo');
+        new Uint8Array(this.#heap(), src, full.length).set(full);
+        checkStatus(this.#native.stylizeStart(src, w, h, thumb.w, thumb.h, this.#inScale(), this.#bgr, STATS_RECORD));
+        module._free(src);
+        src = 0;
+        await this.#steps(run, progress(0, 'thumbnail'));
+        this.#native.cancel(); // keeps the statistics, drops the thumbnail
+        before += work[0];
+      }
+
+      const result = new Uint8ClampedArray(w * h * 4);
+      const tileBytes = Math.max(...work.slice(1)) * 4;
+      inTile = this.#malloc(run.op, tileBytes, 'a tile');
+      outTile = this.#malloc(run.op, tileBytes, 'a tile\'s result');
+      for (let i = 0; i < list.length; i++) {
+        const t = list[i];
+        const tw = t.x1 - t.x0, th = t.y1 - t.y0;
+        const heapIn = new Uint8Array(this.#heap(), inTile, tw * th * 4);
+        for (let y = 0; y < th; y++) {
+          const from = ((t.y0 + y) * w + t.x0) * 4;
+          heapIn.set(full.subarray(from, from + tw * 4), y * tw * 4);
+        }
+        checkStatus(this.#native.stylizeStart(inTile, tw, th, tw, th, this.#inScale(), this.#bgr, shared ? STATS_REPLAY : STATS_OWN));
+        await this.#steps(run, progress(i + 1, 'tiles'));
+        this.#finish(outTile, run);
+        placeTile(result, w, h, new Uint8Array(this.#heap(), outTile, tw * th * 4), t, blend);
+        before += work[i + 1];
+      }
+      return result;
+    } finally {
+      for (const p of [src, dst, inTile, outTile]) if (p) module._free(p);
+    }
+  }
+
+  #inScale() {
+    return this.#range === 1 ? 1 / 255 : 1;
+  }
+
+  // Steps the started run to its end, reporting progress and stopping between steps when
+  // the signal aborts or the model is disposed. `report(p)` maps the run's 0..1 to the
+  // arguments of onProgress.
+  async #steps(run, report) {
+    while (!this.#native.done()) {
+      checkStatus(this.#native.step(1));
+      if (run.onProgress) run.onProgress(...report(this.#native.progress()));
+      await yieldToEventLoop();
+      if (this.#disposed || this.#engine.disposed()) throw new InstyleError('DISPOSED', `${run.op}: the model was disposed during the call`);
+      if (run.signal?.aborted) throw cancelled(run.op, run.signal);
+    }
+  }
+
+  #finish(out, run) {
+    checkStatus(this.#native.stylizeFinish(out, this.#outputRange === 1 ? 255 : 1, this.#bgr, run.strength, run.preserveColors));
   }
 
   /**
@@ -234,6 +448,18 @@ export class Model {
     delete r.code;
     delete r.message;
     return r;
+  }
+
+  /**
+   * How far an output pixel reaches into the input, in pixels (an upper bound), the
+   * network's total stride, and the tile margin stylize() uses: { radius, align, margin }.
+   */
+  receptiveField() {
+    const op = 'receptiveField';
+    this.#check(op);
+    const r = this.#native.receptiveField([1, 3, 64, 64]);
+    if (r.code !== 'OK') throw new InstyleError(r.code, `${op}: ${r.message}`);
+    return { radius: r.radius, align: r.align, margin: r.margin };
   }
 
   get disposed() {
