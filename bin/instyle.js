@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// instyle's command line: stylize a photo with an ONNX style network.
+// instyle's command line: stylize a photo with a built-in style or an ONNX style network.
 //
-//   npx instyle stylize photo.jpg out.png --model mosaic.onnx [--strength 0.8] [--size 1024]
+//   npx instyle stylize photo.jpg out.png                      # the default style
+//   npx instyle stylize photo.jpg out.png --style elephants --strength 0.8
+//   npx instyle stylize photo.jpg out.png --model mosaic.onnx --size 1024
+//   npx instyle styles                                         # the built-in styles
+//
+// Photos of any size: past --max-memory the photo is stylized in tiles that share instance
+// norm statistics from a thumbnail (js/model.js, TILING).
 //
 // JPEG and PNG in (detected from the bytes), PNG or JPEG out (from the extension). Decoding
 // and encoding use the npm packages jpeg-js and pngjs; the network runs in instyle's WASM
@@ -17,12 +23,18 @@ import { InstyleError, init } from '../js/index.node.js';
 
 const { PNG } = pngjs;
 
-const USAGE = `usage: instyle stylize <input.jpg|png> <output.png|jpg> --model <file.onnx> [options]
+const USAGE = `usage: instyle stylize <input.jpg|png> <output.png|jpg> [options]
+       instyle styles
 
 options:
-  --model <file>      the style network (ONNX); required until built-in styles ship
+  --style <name>      a built-in style (default: the first that 'instyle styles' lists)
+  --model <file>      a style network of your own (ONNX) instead
   --strength <s>      0..1, how much of the style to apply (default 1)
   --size <px>         scale the photo down so its long side is at most px first
+  --tiled <mode>      auto (default: when the photo needs more than --max-memory), on, off
+  --max-memory <MB>   the engine's working memory for tiling decisions (default 256)
+  --tile-size <px>    tile side, margins included (default: the largest that fits)
+  --thumbnail <px>    long side of the thumbnail the tiles' statistics come from (default 1024)
   --preserve-colors   keep the photo's colours, take only the style's luminance
   --range <255|1>     the network's pixel range (default 255, the ONNX zoo convention)
   --bgr               the network takes and gives BGR instead of RGB
@@ -70,7 +82,12 @@ async function stylize(args) {
     allowPositionals: true,
     options: {
       model: { type: 'string' },
+      style: { type: 'string' },
       strength: { type: 'string' },
+      tiled: { type: 'string' },
+      'max-memory': { type: 'string' },
+      'tile-size': { type: 'string' },
+      thumbnail: { type: 'string' },
       size: { type: 'string' },
       'preserve-colors': { type: 'boolean' },
       range: { type: 'string' },
@@ -80,37 +97,49 @@ async function stylize(args) {
     },
   });
   if (positionals.length !== 2) throw new UsageError('stylize needs an input and an output file');
-  if (!values.model) throw new UsageError('--model <file.onnx> is required (built-in styles are not shipped yet)');
+  if (values.model && values.style) throw new UsageError('give --style or --model, not both');
   const [input, output] = positionals;
+  const tiled = { auto: 'auto', on: true, off: false }[values.tiled ?? 'auto'];
+  if (tiled === undefined) throw new UsageError(`--tiled must be auto, on or off, got ${values.tiled}`);
+  const maxMemoryMB = number('max-memory', values['max-memory'], 16, 4096);
+  const tileSize = number('tile-size', values['tile-size'], 64, 1 << 14);
+  const thumbnailSize = number('thumbnail', values.thumbnail, 16, 1 << 14);
   const strength = number('strength', values.strength, 0, 1) ?? 1;
   const size = number('size', values.size, 1, 1 << 16);
   const threads = number('threads', values.threads, 1, 64);
   const range = values.range === undefined ? 255 : number('range', values.range, 1, 255);
   if (range !== 1 && range !== 255) throw new UsageError('--range must be 255 or 1');
 
-  const [photoBytes, modelBytes] = await Promise.all([readFile(input), readFile(values.model)]);
+  const [photoBytes, modelBytes] = await Promise.all([readFile(input), values.model ? readFile(values.model) : null]);
   const photo = decode(photoBytes, input);
   const ist = await init({ threads: threads === undefined ? 'auto' : Math.round(threads) });
   try {
-    const model = await ist.loadModel(modelBytes, { range, bgr: values.bgr ?? false });
+    const options = { range, bgr: values.bgr ?? false };
+    const model = modelBytes ? await ist.loadModel(modelBytes, options) : await ist.loadStyle(values.style ?? ist.styles()[0].name, options);
     const started = performance.now();
-    let shown = -1;
+    let shown = '';
     const result = await model.stylize(photo, {
       strength,
       preserveColors: values['preserve-colors'] ?? false,
       maxSize: size === undefined ? undefined : Math.round(size),
-      onProgress: (p) => {
-        const pct = Math.floor(p * 100);
-        if (!values.quiet && process.stderr.isTTY && pct !== shown) {
-          shown = pct;
-          process.stderr.write(`\rstylizing ${photo.width}x${photo.height}: ${pct}%`);
+      tiled,
+      maxMemoryMB,
+      tileSize: tileSize === undefined ? undefined : Math.round(tileSize),
+      thumbnailSize: thumbnailSize === undefined ? undefined : Math.round(thumbnailSize),
+      onProgress: (p, where) => {
+        const tiles = where.tiles > 1 ? ` (${where.stage === 'thumbnail' ? 'thumbnail' : `tile ${Math.min(where.tile + 1, where.tiles)}/${where.tiles}`})` : '';
+        const line = `stylizing ${photo.width}x${photo.height}: ${Math.floor(p * 100)}%${tiles}`;
+        if (!values.quiet && process.stderr.isTTY && line !== shown) {
+          shown = line;
+          process.stderr.write(`\r${line}\x1b[K`);
         }
       },
     });
     await writeFile(output, encode(result, output));
     if (!values.quiet) {
       const s = ((performance.now() - started) / 1000).toFixed(1);
-      process.stderr.write(`${process.stderr.isTTY ? '\r' : ''}${output}: ${result.width}x${result.height}, ${s} s on ${ist.threads} thread${ist.threads > 1 ? 's' : ''}\n`);
+      const heap = (ist.memoryUsage().heapBytes / 2 ** 20).toFixed(0);
+      process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${output}: ${result.width}x${result.height}, ${s} s on ${ist.threads} thread${ist.threads > 1 ? 's' : ''}, engine heap ${heap} MiB\n`);
     }
     model.dispose();
   } finally {
@@ -124,13 +153,24 @@ async function main(argv) {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'styles') {
+    const ist = await init({ threads: 1 });
+    for (const [i, s] of ist.styles().entries()) {
+      console.log(`${s.name.padEnd(12)} ${s.network} network, ${(s.bytes / 1e6).toFixed(2)} MB${i === 0 ? ' (default)' : ''}: ` +
+        `${s.artwork.about}, by ${s.artwork.author} (${s.artwork.licence})`);
+    }
+    ist.dispose();
+    return 0;
+  }
   if (command !== 'stylize') throw new UsageError(`unknown command '${command}'`);
   await stylize(rest);
   return 0;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code; // not process.exit(): it could cut off piped stdout
+  },
   (e) => {
     if (e instanceof UsageError || e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       console.error(`instyle: ${e.message}\n\n${USAGE}`);

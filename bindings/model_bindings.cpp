@@ -43,29 +43,35 @@ Status out_of_memory(const std::string& what, std::size_t bytes) {
                                              " MiB for " + what + " in the WebAssembly heap");
 }
 
-// A malloc'd array: in WASM a failed malloc returns null, where a vector would abort.
+// A malloc'd array: in WASM a failed malloc returns null, where a vector would abort. It keeps
+// its block when resized smaller (the tiles of one stylize differ a little in size: freeing
+// and allocating for each would fragment the heap); clear() gives the block back.
 template <class T>
 class HeapArray {
  public:
   ~HeapArray() { std::free(data_); }
   Status resize(std::size_t n, const char* what) {
-    if (n == size_) return Status();
-    std::free(data_);
-    data_ = nullptr;
-    size_ = 0;
-    if (n == 0) return Status();
+    if (n <= capacity_) {
+      size_ = n;
+      return Status();
+    }
+    clear();
     data_ = static_cast<T*>(std::malloc(n * sizeof(T)));
     if (!data_) return out_of_memory(what, n * sizeof(T));
-    size_ = n;
+    size_ = capacity_ = n;
     return Status();
   }
-  void clear() { (void)resize(0, ""); }
+  void clear() {
+    std::free(data_);
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+  }
   T* data() const { return data_; }
   std::size_t size() const { return size_; }
 
  private:
   T* data_ = nullptr;
-  std::size_t size_ = 0;
+  std::size_t size_ = 0, capacity_ = 0;
 };
 
 Shape to_shape(const val& array) {
@@ -160,6 +166,9 @@ class JsModel {
     return r;
   }
 
+  // Reserves the memory a run at this shape needs (Model::prepare).
+  ModelStatus prepare(val shape) { return to_js(model_->prepare({to_shape(shape)})); }
+
   // Instance norm statistics for tiled runs: stats 1 records them during the next
   // stylizeStart run (a thumbnail of the photo), stats 2 replays the recorded ones (each
   // tile), stats 0 uses each run's own. forgetStatistics() lets them go.
@@ -211,7 +220,7 @@ class JsModel {
 
   // Stylize, second half: the network's output (resized to the photo's size if the network
   // changed it), clipped, colour-preserved and blended, written to `out` (target_w x
-  // target_h RGBA bytes). Frees the photo and input copies.
+  // target_h RGBA bytes).
   ModelStatus stylizeFinish(std::uintptr_t out, double scale, bool bgr, double strength,
                             bool preserve_colors) {
     if (!stylizing_ || !model_->done()) {
@@ -241,9 +250,7 @@ class JsModel {
     blend.preserve_colors = preserve_colors;
     instyle::stylize_output_u8(reinterpret_cast<uint8_t*>(out), y, width_, height_, photo_.data(),
                                blend);
-    photo_.clear();
-    input_.clear();
-    return {};
+    return {};  // the photo and input blocks stay for the next tile; cancel() frees them
   }
 
   // Stops a run between steps and lets go of its copies.
@@ -306,6 +313,7 @@ EMSCRIPTEN_BINDINGS(instyle_model) {
       .function("outputShape", &JsModel::outputShape)
       .function("output", &JsModel::output)
       .function("receptiveField", &JsModel::receptiveField)
+      .function("prepare", &JsModel::prepare)
       .function("forgetStatistics", &JsModel::forgetStatistics)
       .function("hasStatistics", &JsModel::hasStatistics)
       .function("stylizeStart", &JsModel::stylizeStart)

@@ -8,6 +8,7 @@
 // heap may have grown, which replaces its ArrayBuffer) and never escape this file.
 import { InstyleError, STATUS_NAMES } from './errors.js';
 import { loadModel } from './model.js';
+import { STYLES } from './styles.js';
 import { VERSION } from './version.js';
 
 // wasm32 addresses 4 GiB; _malloc takes a 32-bit size, so larger requests must stop here.
@@ -194,15 +195,18 @@ function findMemory(module) {
 export class Instyle {
   #module;
   #memory;
+  #readAsset;
   #disposed = false;
 
   /**
    * @param {object} module the Emscripten module (dist/instyle-*.mjs), already initialized
-   * @param {{ threads: number, variant: string }} info
+   * @param {{ variant: string, readAsset: (url: URL) => Promise<Uint8Array> }} info
+   *   readAsset: reads a file of the package (fs in Node, fetch in browsers)
    */
   constructor(module, info) {
     this.#module = module;
     this.#memory = findMemory(module);
+    this.#readAsset = info.readAsset;
     /** Threads each call uses, the calling thread included. */
     this.threads = module.numThreads();
     /** The engine build: 'simd' (one thread) or 'simd-threads'. */
@@ -400,6 +404,35 @@ export class Instyle {
     }
     const engine = { module: this.#module, memory: this.#memory, disposed: () => this.#disposed };
     return loadModel(engine, bytes, options); // async: errors arrive as rejections
+  }
+
+  /**
+   * The styles this package ships, trained by the project (docs/training.md): name, title,
+   * network ('light' or 'full'), file size, training steps and hours, and the artwork with its
+   * author and licence. The first is the default.
+   */
+  styles() {
+    return STYLES.map(({ url, ...meta }) => structuredClone(meta));
+  }
+
+  /**
+   * Loads a built-in style by name (see styles()) as a model: model.stylize(photo) paints
+   * the photo in it. The file is read from the package (fetched next to js/ in browsers).
+   */
+  async loadStyle(name, options) {
+    const op = 'loadStyle';
+    if (this.#disposed) throw new InstyleError('DISPOSED', `${op}: this instyle instance was disposed`);
+    const style = STYLES.find((s) => s.name === name);
+    if (!style) {
+      throw invalid(op, `no style named ${JSON.stringify(name)} (built in: ${STYLES.map((s) => s.name).join(', ')})`);
+    }
+    let bytes;
+    try {
+      bytes = await this.#readAsset(style.url());
+    } catch (e) {
+      throw new InstyleError('UNAVAILABLE', `${op}: could not read ${style.file} from the package: ${e.message}`);
+    }
+    return this.loadModel(bytes, options);
   }
 
   /** Bytes the WASM heap spans now, and bytes malloc holds (0 growth across calls = no leak). */

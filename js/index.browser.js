@@ -64,6 +64,13 @@ async function workerBlobUrl(url) {
   return URL.createObjectURL(blob);
 }
 
+// A file of the package (a built-in style) as bytes.
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 /**
  * Loads the engine. Resolves to an Instyle instance; call dispose() when done with it.
  * @param {{ threads?: number | 'auto' }} [options]
@@ -93,5 +100,5 @@ export async function init(options = {}) {
     });
     module.setNumThreads(threads);
   }
-  return new Instyle(module, { variant: threads === 1 ? 'simd' : 'simd-threads' });
+  return new Instyle(module, { variant: threads === 1 ? 'simd' : 'simd-threads', readAsset: fetchBytes });
 }

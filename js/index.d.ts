@@ -195,6 +195,10 @@ export class Instyle {
   memoryUsage(): MemoryUsage;
   /** Loads an ONNX style network from the bytes of its .onnx file. */
   loadModel(bytes: Uint8Array | ArrayBuffer, options?: LoadModelOptions): Promise<StyleModel>;
+  /** The built-in styles, trained by the project; the first is the default. */
+  styles(): StyleInfo[];
+  /** Loads a built-in style by name; rejects with 'INVALID_ARGUMENT' for an unknown name. */
+  loadStyle(name: string, options?: LoadModelOptions): Promise<StyleModel>;
   /** Stops the engine's threads and releases the module; later calls throw 'DISPOSED'. */
   dispose(): void;
 }
@@ -227,10 +231,52 @@ export interface StylizeOptions {
   preserveColors?: boolean;
   /** Scale the photo down first so its long side is at most this many pixels. */
   maxSize?: number;
-  /** Called between steps with the fraction done (0..1), and with 1 at the end. */
-  onProgress?: (fraction: number) => void;
+  /** Called between steps with the fraction done (0..1) and where the run is, and with 1 at the end. */
+  onProgress?: (fraction: number, where: StylizeProgress) => void;
   /** Aborting rejects the call with InstyleError 'CANCELLED' between steps. */
   signal?: AbortSignal;
+  /**
+   * Cut the photo into overlapping tiles that share instance norm statistics taken from a
+   * thumbnail (Thumbnail Instance Normalization), so memory stays bounded at any size.
+   * 'auto' (default): only when the untiled run would need more than maxMemoryMB.
+   */
+  tiled?: 'auto' | boolean;
+  /** Tile side in pixels, margins included (default: the largest that fits maxMemoryMB, at most 1024). */
+  tileSize?: number;
+  /** Long side of the thumbnail the statistics come from (default 1024; never above the photo's). */
+  thumbnailSize?: number;
+  /** The engine's working memory for one run, in MB (default 256). */
+  maxMemoryMB?: number;
+  /** 'thumbnail' (default): shared statistics; 'tile': each tile its own (seams; for comparison). */
+  tileStatistics?: 'thumbnail' | 'tile';
+}
+
+export interface StylizeProgress {
+  stage: 'whole' | 'thumbnail' | 'tiles' | 'done';
+  /** Tiles finished, and how many there are (1 for an untiled run). */
+  tile: number;
+  tiles: number;
+}
+
+export interface ReceptiveField {
+  /** Input pixels an output pixel may depend on, on each side (an upper bound). */
+  radius: number;
+  /** The network's total stride: tiles start on multiples of it. */
+  align: number;
+  /** The overlap stylize() gives each tile on its inner sides. */
+  margin: number;
+}
+
+export interface StyleInfo {
+  name: string;
+  title: string;
+  file: string;
+  bytes: number;
+  network: 'light' | 'full';
+  trainingSteps: number;
+  trainingHours: number;
+  trainingSize: number;
+  artwork: { about: string; author: string; licence: string; package: string; path: string };
 }
 
 export interface ModelInfo {
@@ -266,6 +312,8 @@ export interface StyleModel {
   stylize(image: ImageLike, options?: StylizeOptions): Promise<ImageLike>;
   /** For an input of [1, 3, H, W] or { width, height }; default the declared size or 512 x 512. */
   info(size?: readonly number[] | { width: number; height: number }): ModelInfo;
+  /** How far the network sees, for tiling (throws 'UNSUPPORTED' for networks that change scale). */
+  receptiveField(): ReceptiveField;
   readonly disposed: boolean;
   /** Frees the network in the engine; later calls throw 'DISPOSED'. */
   dispose(): void;

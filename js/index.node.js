@@ -60,5 +60,5 @@ export async function init(options = {}) {
     // Idle pool threads block in Atomics.wait; they must not keep the process alive.
     for (const w of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) w.unref?.();
   }
-  return new Instyle(module, { variant: threads === 1 ? 'simd' : 'simd-threads' });
+  return new Instyle(module, { variant: threads === 1 ? 'simd' : 'simd-threads', readAsset: (url) => readFile(url) });
 }

@@ -367,6 +367,15 @@ export class Model {
       let before = 0;
       const progress = (i, stage) => (p) => [(before + p * work[i]) / total, { stage, tile: Math.max(0, i - 1), tiles: list.length }];
 
+      // The engine's memory for the biggest run (thumbnail or a full tile) first, then the
+      // buffers: allocating in growing steps would leave holes the heap cannot reuse.
+      const biggest = list.reduce((a, t) => ((t.x1 - t.x0) * (t.y1 - t.y0) > a[0] * a[1] ? [t.x1 - t.x0, t.y1 - t.y0] : a), [0, 0]);
+      checkStatus(this.#native.prepare([1, 3, biggest[1], biggest[0]]));
+      if (shared) checkStatus(this.#native.prepare([1, 3, thumb.h, thumb.w]));
+      const tileBytes = Math.max(...work.slice(1)) * 4;
+      inTile = this.#malloc(run.op, tileBytes, 'a tile');
+      outTile = this.#malloc(run.op, tileBytes, 'a tile\'s result');
+
       if (shared) {
         src = this.#malloc(run.op, full.length, 'the photo');
         new Uint8Array(this.#heap(), src, full.length).set(full);
@@ -379,9 +388,6 @@ export class Model {
       }
 
       const result = new Uint8ClampedArray(w * h * 4);
-      const tileBytes = Math.max(...work.slice(1)) * 4;
-      inTile = this.#malloc(run.op, tileBytes, 'a tile');
-      outTile = this.#malloc(run.op, tileBytes, 'a tile\'s result');
       for (let i = 0; i < list.length; i++) {
         const t = list[i];
         const tw = t.x1 - t.x0, th = t.y1 - t.y0;

@@ -172,6 +172,16 @@ Status Model::reserve(std::size_t floats) {
   return Status();
 }
 
+Status Model::prepare(const std::vector<Shape>& input_shapes) {
+  auto plan = plan_for(input_shapes);
+  if (!plan.ok()) return plan.status();
+  if (plan.value() != active_) {
+    exec_.reset();  // a run in progress would lose its memory below
+    active_ = nullptr;
+  }
+  return reserve(plan.value()->arena_floats + plan.value()->workspace_floats);
+}
+
 Status Model::start(std::vector<const float*> inputs, const std::vector<Shape>& shapes,
                     RunOptions options) {
   exec_.reset();

@@ -63,6 +63,11 @@ class Model {
   // How far an output pixel reaches into the input, for tiled runs (model/tiles.h).
   Result<ReceptiveField> receptive_field(const std::vector<Shape>& input_shapes);
 
+  // Allocates now the memory runs at these input shapes will need (kept for smaller runs
+  // too): a caller about to run several sizes (a thumbnail, then tiles) reserves for the
+  // largest first, so the heap is not fragmented by growing one block after another.
+  Status prepare(const std::vector<Shape>& input_shapes);
+
   // One pointer and shape per runtime input; the pointers must stay valid until done().
   Status start(std::vector<const float*> inputs, const std::vector<Shape>& shapes,
                RunOptions options = RunOptions());

@@ -44,7 +44,7 @@ export function squareImageData(source, size) {
 // The whole of `source`, scaled down (never up) so that its longer side is at most maxSize.
 export function fitImageData(source, maxSize) {
   const { width, height } = sourceSize(source);
-  const scale = Math.min(1, maxSize / Math.max(width, height));
+  const scale = maxSize > 0 ? Math.min(1, maxSize / Math.max(width, height)) : 1; // 0: full size
   const w = Math.max(1, Math.round(width * scale));
   const h = Math.max(1, Math.round(height * scale));
   const ctx = context(w, h);

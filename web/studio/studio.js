@@ -41,6 +41,7 @@ export function createStudio({ onError }) {
   let photoData = null; // ImageData at the size last stylized
   let stylized = null; // raw network output (Uint8ClampedArray) for photoData
   const userModels = new Map(); // option value -> { name, bytes }
+  let builtins = new Map(); // option value -> the worker's description of a built-in style
   let current = { value: '', loaded: false };
   let previousValue = '';
   let job = null; // { id, started }
@@ -75,12 +76,20 @@ export function createStudio({ onError }) {
       case 'ready':
         workerReady = true;
         if (!el.builtin.children.length) {
-          for (const name of msg.styles ?? []) el.builtin.append(new Option(name, `builtin:${name}`));
-          if (msg.styles?.length) {
-            el.styleHint.textContent = 'Built-in styles ship with instyle; you can also load any fast ' +
+          builtins = new Map((msg.styles ?? []).map((st) => [`builtin:${st.name}`, st]));
+          for (const [value, st] of builtins) {
+            el.builtin.append(new Option(`${st.title}${st.network === 'light' ? ' (light)' : ''}`, value));
+          }
+          if (builtins.size) {
+            el.styleHint.textContent = 'Built-in styles were trained by instyle; you can also load any fast ' +
               'neural style .onnx file, or drop one here.';
+            // The first built-in style is the default: ready to stylize at once.
+            if (!current.value) {
+              el.style.value = builtins.keys().next().value;
+              current = { value: el.style.value, loaded: false };
+            }
           } else {
-            el.builtin.append(Object.assign(new Option('(none yet)', ''), { disabled: true }));
+            el.builtin.append(Object.assign(new Option('(none)', ''), { disabled: true }));
           }
         }
         // After a restart (cancel), bring the chosen model back.
@@ -93,14 +102,18 @@ export function createStudio({ onError }) {
         const params = msg.info?.parameters ?? msg.info?.params;
         const count = !params ? '' : params >= 1e6 ? ` (${(params / 1e6).toFixed(2)} M parameters)`
           : ` (${params.toLocaleString('en')} parameters)`;
-        setStatus(`Loaded ${msg.name}${count}.${stylized ? '' : ' Press Stylize.'}`);
+        const st = builtins.get(current.value);
+        const credit = st ? ` Style from ${st.about}, by ${st.author} (${st.licence}).` : '';
+        setStatus(`Loaded ${st?.title ?? msg.name}${count}.${credit}${stylized ? '' : ' Press Stylize.'}`);
         refreshButtons();
         break;
       }
       case 'progress':
         if (job && msg.id === job.id) {
           el.progress.value = msg.fraction;
-          setStatus(`Stylizing ${photoData.width} × ${photoData.height}… ${Math.round(100 * msg.fraction)} %`);
+          const w = msg.where;
+          const part = w?.tiles > 1 ? (w.stage === 'thumbnail' ? ', statistics from a thumbnail' : `, tile ${Math.min(w.tile + 1, w.tiles)} of ${w.tiles}`) : '';
+          setStatus(`Stylizing ${photoData.width} × ${photoData.height}… ${Math.round(100 * msg.fraction)} %${part}`);
         }
         break;
       case 'result':

@@ -4,7 +4,7 @@
 // that cannot be rebuilt from the model bytes.
 //
 // Messages in:  init, load-model {bytes, name}, load-style {name}, stylize {id, image}, cancel
-// Messages out: ready {engine, styles}, model {name, info}, progress {id, fraction},
+// Messages out: ready {engine, styles}, model {name, info}, progress {id, fraction, where},
 //               result {id, data, width, height, ms}, cancelled {id}, error {id?, message}
 
 import { init } from '../../js/index.browser.js';
@@ -40,7 +40,10 @@ self.onmessage = async ({ data: msg }) => {
     switch (msg.type) {
       case 'init': {
         ist = await init({ threads: 'auto' });
-        const styles = typeof ist.styles === 'function' ? await ist.styles() : [];
+        const styles = ist.styles().map((st) => ({
+          name: st.name, title: st.title, network: st.network,
+          about: st.artwork.about, author: st.artwork.author, licence: st.artwork.licence,
+        }));
         post({ type: 'ready', engine: { isolated: self.crossOriginIsolated === true }, styles });
         break;
       }
@@ -63,7 +66,8 @@ self.onmessage = async ({ data: msg }) => {
             strength: 1,
             preserveColors: false,
             signal: controller.signal,
-            onProgress: (fraction) => post({ type: 'progress', id: msg.id, fraction }),
+            // Past the engine's memory budget the photo is stylized in tiles (js/model.js).
+            onProgress: (fraction, where) => post({ type: 'progress', id: msg.id, fraction, where }),
           });
           const data = new Uint8ClampedArray(out.data); // our own copy, transferable
           post({ type: 'result', id: msg.id, data, width: out.width, height: out.height,

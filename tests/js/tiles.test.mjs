@@ -1,0 +1,156 @@
+// Tiled stylize (js/model.js, TILING): tiles that share a thumbnail's instance norm statistics
+// put together what one run over the whole photo gives; with each tile's own statistics they
+// do not; progress counts tiles, cancelling stops between them, and the engine's memory stays
+// within the budget however big the photo.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { InstyleError } from '../../js/index.node.js';
+import { VARIANTS, engine } from './helpers.mjs';
+
+// A photo-like image: smooth colour fields, edges and some texture.
+function photo(width, height) {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const u = x / width, v = y / height;
+      data[i] = 40 + 180 * u + (Math.hypot(u - 0.3, v - 0.4) < 0.2 ? 30 : 0);
+      data[i + 1] = 60 + 150 * v * (1 - u);
+      data[i + 2] = 128 + 60 * Math.sin(x * 0.09) * Math.cos(y * 0.07);
+      data[i + 3] = 255;
+    }
+  }
+  return { data, width, height };
+}
+
+function diff(a, b) {
+  assert.equal(a.length, b.length);
+  let max = 0, sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    max = Math.max(max, d);
+    sum += d;
+  }
+  return { max, mean: sum / a.length };
+}
+
+for (const threads of VARIANTS) {
+  describe(`tiled stylize, ${threads} thread(s)`, { timeout: 300_000 }, () => {
+    let ist, model;
+    before(async () => {
+      ist = await engine(threads);
+      model = await ist.loadStyle(ist.styles()[0].name);
+    });
+    after(() => {
+      model.dispose();
+      ist.dispose();
+    });
+
+    test('the receptive field of the style network: margin covers the radius on the stride grid', () => {
+      const rf = model.receptiveField();
+      assert.ok(rf.radius > 20 && rf.radius < 80, `radius ${rf.radius}`);
+      assert.equal(rf.margin % rf.align, 0);
+      assert.ok(rf.margin >= rf.radius);
+    });
+
+    test('with the whole photo as thumbnail, tiles rebuild the untiled result exactly', async () => {
+      const image = photo(280, 212);
+      const whole = await model.stylize(image, { tiled: false });
+      const tiled = await model.stylize(image, { tiled: true, tileSize: 160, thumbnailSize: 280 });
+      const d = diff(whole.data, tiled.data);
+      assert.equal(d.max, 0, `max |tiled - whole| = ${d.max}`);
+      // Each tile with its own statistics: the naive way, visibly off.
+      const naive = await model.stylize(image, { tiled: true, tileSize: 160, tileStatistics: 'tile' });
+      const dn = diff(whole.data, naive.data);
+      assert.ok(dn.mean > 1, `per-tile statistics differ by a mean of ${dn.mean} per byte`);
+      // A smaller thumbnail: statistics close to the photo's.
+      const thumb = await model.stylize(image, { tiled: true, tileSize: 160, thumbnailSize: 140 });
+      const dt = diff(whole.data, thumb.data);
+      assert.ok(dt.mean < dn.mean, `half-size thumbnail ${dt.mean} vs per-tile ${dn.mean}`);
+    });
+
+    test("'auto' tiles only past the memory budget, and the result does not depend on it", async () => {
+      const image = photo(256, 192);
+      const reports = [];
+      await model.stylize(image, { onProgress: (p, where) => reports.push(where) });
+      assert.equal(reports.at(-1).tiles, 1, 'a small photo runs whole');
+      const peak = model.info({ width: 256, height: 192 }).peakBytes;
+      reports.length = 0;
+      await model.stylize(image, { maxMemoryMB: Math.max(16, Math.floor(peak / 2 ** 20 / 2)), onProgress: (p, where) => reports.push(where) });
+      assert.ok(reports.at(-1).tiles > 1, `under half its peak (${(peak / 2 ** 20).toFixed(0)} MiB) the photo is tiled`);
+    });
+
+    test('progress: the thumbnail, then tile by tile, rising to 1', async () => {
+      const seen = [];
+      await model.stylize(photo(300, 200), {
+        tiled: true, tileSize: 160, onProgress: (p, where) => seen.push({ p, ...where }),
+      });
+      assert.equal(seen[0].stage, 'thumbnail');
+      const tiles = seen.at(-1).tiles;
+      assert.ok(tiles >= 4, `${tiles} tiles`);
+      for (let i = 1; i < seen.length; i++) {
+        assert.ok(seen[i].p >= seen[i - 1].p, 'progress never goes back');
+        assert.ok(seen[i].tile >= seen[i - 1].tile, 'tiles are counted up');
+      }
+      assert.deepEqual(seen.at(-1), { p: 1, stage: 'done', tile: tiles, tiles });
+      assert.ok(seen.some((s) => s.stage === 'tiles' && s.tile === 2), 'tile 3 of the run is reported');
+    });
+
+    test('cancelling between tiles rejects with CANCELLED, frees what it held, and the model works on', async () => {
+      const image = photo(300, 200);
+      const before = ist.memoryUsage().allocatedBytes;
+      const controller = new AbortController();
+      const run = model.stylize(image, {
+        tiled: true, tileSize: 160,
+        onProgress: (p, where) => { if (where.stage === 'tiles' && where.tile === 1) controller.abort(); },
+        signal: controller.signal,
+      });
+      await assert.rejects(run, (e) => e instanceof InstyleError && e.code === 'CANCELLED');
+      assert.equal(ist.memoryUsage().allocatedBytes, before, 'no bytes held after the cancel');
+      const again = await model.stylize(image, { tiled: true, tileSize: 160 });
+      assert.equal(again.width, 300);
+    });
+
+    test('bad tiling options name the problem', async () => {
+      const image = photo(64, 64);
+      const code = async (options, pattern) => {
+        await assert.rejects(model.stylize(image, options), (e) => e instanceof InstyleError && pattern.test(e.message));
+      };
+      await code({ tiled: 'yes' }, /tiled must be 'auto', true or false/);
+      await code({ maxMemoryMB: 1 }, /maxMemoryMB must be a number from 16 to 4096/);
+      await code({ tileSize: 0 }, /tileSize must be a positive integer/);
+      await code({ thumbnailSize: 1.5 }, /thumbnailSize must be a positive integer/);
+      await code({ tileStatistics: 'image' }, /tileStatistics must be 'thumbnail' or 'tile'/);
+      await code({ tiled: true, tileSize: 64 }, /leaves no room inside the network's \d+-pixel margins/);
+      const ok = await model.stylize(image);
+      assert.equal(ok.width, 64);
+    });
+  });
+}
+
+describe('tiled stylize in bounded memory', { timeout: 300_000 }, () => {
+  test('a 2400 x 1800 photo under a 48 MB budget: the heap grows by at most the budget and the photo', async () => {
+    const ist = await engine(2);
+    const model = await ist.loadStyle(ist.styles()[0].name);
+    try {
+      const image = photo(2400, 1800);
+      const start = ist.memoryUsage().heapBytes;
+      const budget = 48;
+      const out = await model.stylize(image, { maxMemoryMB: budget, thumbnailSize: 256 });
+      const grew = ist.memoryUsage().heapBytes - start;
+      const photoBytes = image.data.length; // passes through the heap once, for the thumbnail
+      assert.ok(grew <= budget * 2 ** 20 + photoBytes,
+        `heap grew by ${(grew / 2 ** 20).toFixed(1)} MiB for a ${budget} MiB budget and a ${(photoBytes / 2 ** 20).toFixed(1)} MiB photo`);
+      const untiled = model.info({ width: 2400, height: 1800 }).peakBytes;
+      assert.ok(untiled > 4 * budget * 2 ** 20, `the untiled run would need ${(untiled / 2 ** 20).toFixed(0)} MiB`);
+      assert.equal(out.width, 2400);
+      let painted = 0;
+      for (let i = 3; i < out.data.length; i += 4) painted += out.data[i] === 255;
+      assert.equal(painted, 2400 * 1800, 'every pixel written');
+    } finally {
+      model.dispose();
+      ist.dispose();
+    }
+  });
+});
