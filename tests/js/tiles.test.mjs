@@ -58,24 +58,31 @@ for (const threads of VARIANTS) {
       const image = photo(280, 212);
       const whole = await model.stylize(image, { tiled: false });
       const tiled = await model.stylize(image, { tiled: true, tileSize: 160, thumbnailSize: 280 });
+      // Exact but for float rounding: a kernel may block its work relative to the tile's origin.
       const d = diff(whole.data, tiled.data);
-      assert.equal(d.max, 0, `max |tiled - whole| = ${d.max}`);
+      assert.ok(d.max <= 1 && d.mean < 0.01, `|tiled - whole|: max ${d.max}, mean ${d.mean}`);
       // Each tile with its own statistics: the naive way, visibly off.
       const naive = await model.stylize(image, { tiled: true, tileSize: 160, tileStatistics: 'tile' });
       const dn = diff(whole.data, naive.data);
       assert.ok(dn.mean > 1, `per-tile statistics differ by a mean of ${dn.mean} per byte`);
-      // A smaller thumbnail: statistics close to the photo's.
-      const thumb = await model.stylize(image, { tiled: true, tileSize: 160, thumbnailSize: 140 });
-      const dt = diff(whole.data, thumb.data);
-      assert.ok(dt.mean < dn.mean, `half-size thumbnail ${dt.mean} vs per-tile ${dn.mean}`);
+      // A smaller thumbnail: its statistics differ a little from the photo's own, but every
+      // tile uses the same ones, so how the photo is cut does not show: small tiles give what
+      // one tile over the whole photo gives. Per-tile statistics change with the cut.
+      const thumbOne = await model.stylize(image, { tiled: true, tileSize: 1024, thumbnailSize: 140 });
+      const thumbSmall = await model.stylize(image, { tiled: true, tileSize: 160, thumbnailSize: 140 });
+      const dt = diff(thumbOne.data, thumbSmall.data);
+      assert.ok(dt.max <= 1 && dt.mean < 0.01, `thumbnail statistics, 1 tile vs 4: max ${dt.max}, mean ${dt.mean}`);
+      const naiveOther = await model.stylize(image, { tiled: true, tileSize: 200, tileStatistics: 'tile' });
+      const dn2 = diff(naive.data, naiveOther.data);
+      assert.ok(dn2.mean > 1, `per-tile statistics, tiles of 160 vs 200: mean ${dn2.mean}`);
     });
 
-    test("'auto' tiles only past the memory budget, and the result does not depend on it", async () => {
-      const image = photo(256, 192);
+    test("'auto' tiles only past the memory budget", async () => {
+      const image = photo(640, 480);
       const reports = [];
       await model.stylize(image, { onProgress: (p, where) => reports.push(where) });
       assert.equal(reports.at(-1).tiles, 1, 'a small photo runs whole');
-      const peak = model.info({ width: 256, height: 192 }).peakBytes;
+      const peak = model.info({ width: 640, height: 480 }).peakBytes;
       reports.length = 0;
       await model.stylize(image, { maxMemoryMB: Math.max(16, Math.floor(peak / 2 ** 20 / 2)), onProgress: (p, where) => reports.push(where) });
       assert.ok(reports.at(-1).tiles > 1, `under half its peak (${(peak / 2 ** 20).toFixed(0)} MiB) the photo is tiled`);
@@ -99,7 +106,8 @@ for (const threads of VARIANTS) {
 
     test('cancelling between tiles rejects with CANCELLED, frees what it held, and the model works on', async () => {
       const image = photo(300, 200);
-      const before = ist.memoryUsage().allocatedBytes;
+      await model.stylize(image, { tiled: true, tileSize: 160 });
+      const before = ist.memoryUsage().allocatedBytes; // plans for these tiles cached
       const controller = new AbortController();
       const run = model.stylize(image, {
         tiled: true, tileSize: 160,
@@ -107,9 +115,12 @@ for (const threads of VARIANTS) {
         signal: controller.signal,
       });
       await assert.rejects(run, (e) => e instanceof InstyleError && e.code === 'CANCELLED');
-      assert.equal(ist.memoryUsage().allocatedBytes, before, 'no bytes held after the cancel');
       const again = await model.stylize(image, { tiled: true, tileSize: 160 });
       assert.equal(again.width, 300);
+      // Nothing of the cancelled run stays (a tile's buffers alone are 100 KB); the cached
+      // plans may hold a few bytes more or less in another order.
+      const held = ist.memoryUsage().allocatedBytes - before;
+      assert.ok(Math.abs(held) < 4096, `${held} bytes more after the cancelled run`);
     });
 
     test('bad tiling options name the problem', async () => {
