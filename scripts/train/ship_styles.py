@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 from images import cache_dir  # noqa: E402
+from sources import STYLES  # noqa: E402  (the artworks' credits, as DATA_SOURCES.md gives them)
 
 TITLES = {
     "sequins": "Sequins",
@@ -47,7 +48,6 @@ def main():
     ap.add_argument("--cache", help="cache folder (default $INSTYLE_CACHE or ~/.cache/instyle)")
     a = ap.parse_args()
     cache = a.cache or cache_dir()
-    manifest = json.load(open(os.path.join(cache, "data", "manifest.json")))
     os.makedirs(os.path.join(ROOT, "styles"), exist_ok=True)
     entries = []
     for spec in a.specs:
@@ -60,7 +60,7 @@ def main():
                                "--cache", cache], check=True, capture_output=True, text=True).stdout
         print(done, end="")
         steps = int(re.search(r"\(step (\d+)\)", done).group(1))  # the checkpoint exported
-        art = manifest["styles"][settings["style"]]
+        art = STYLES[settings["style"]]
         entries.append({
             "name": name,
             "title": TITLES.get(name, name.capitalize()),

@@ -19,3 +19,15 @@ export function compute(ist) {
     conv2d: Array.from(ist.conv2d(x, SHAPE, weight, [4, 3, 3, 3], { padding: 1, padMode: 'reflect', relu: true })),
   };
 }
+
+// The built-in styles: the default one, loaded from the installed package (a bundler must
+// have shipped its .onnx file), on a small gradient. Returns the style names and the result's
+// bytes summed, which must agree everywhere.
+export async function styleCheck(ist) {
+  const names = ist.styles().map((s) => s.name);
+  const model = await ist.loadStyle(names[0]);
+  const data = new Uint8ClampedArray(24 * 16 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 256));
+  const out = await model.stylize({ data, width: 24, height: 16 });
+  model.dispose();
+  return { names, sum: out.data.reduce((a, b) => a + b, 0) };
+}

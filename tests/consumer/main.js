@@ -3,7 +3,7 @@
 // window.__instyle for the test to read.
 import { init } from 'instyle';
 
-import { compute } from './compute.js';
+import { compute, styleCheck } from './compute.js';
 
 function runWorker() {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -19,7 +19,7 @@ function runWorker() {
 const result = { crossOriginIsolated: globalThis.crossOriginIsolated === true };
 try {
   const ist = await init();
-  result.main = { threads: ist.threads, variant: ist.variant, outputs: compute(ist) };
+  result.main = { threads: ist.threads, variant: ist.variant, outputs: compute(ist), style: await styleCheck(ist) };
   ist.dispose();
   result.worker = await runWorker();
   if (result.crossOriginIsolated) {

@@ -47,7 +47,7 @@ function serve(dir, isolated) {
 }
 
 describe('consumer: npm pack, install, Node, Vite, Chromium', { timeout: 180_000 }, () => {
-  let work, project, expected, tarball;
+  let work, project, expected, tarball, styleExpected;
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'instyle-consumer-'));
@@ -69,8 +69,10 @@ describe('consumer: npm pack, install, Node, Vite, Chromium', { timeout: 180_000
     for (const f of ['LICENSE', 'README.md', 'package.json', 'js/index.d.ts', 'js/index.node.js', 'js/index.browser.js', 'dist/instyle-simd-web.wasm', 'dist/instyle-simd-threads-web.wasm', 'dist/instyle-simd-threads-web.worker.js', 'dist/instyle-simd-threads-node.worker.cjs']) {
       assert.ok(files.includes(f), `${f} missing from the tarball`);
     }
-    // Sources, tests, build folders and the demo stay out; bin/ is the command line.
-    for (const f of files) assert.match(f, /^(LICENSE|README\.md|package\.json|(js|bin)\/[\w.-]+|dist\/instyle-[\w.-]+)$/, `unexpected file ${f}`);
+    // Sources, tests, build folders and the demo stay out; bin/ is the command line, styles/
+    // the built-in style networks.
+    for (const f of files) assert.match(f, /^(LICENSE|README\.md|package\.json|(js|bin)\/[\w.-]+|dist\/instyle-[\w.-]+|styles\/[\w-]+\.onnx)$/, `unexpected file ${f}`);
+    assert.ok(files.some((f) => f.startsWith('styles/')), 'the built-in styles are in the tarball');
     console.log(`# npm pack: ${(tarball.size / 1024).toFixed(0)} KiB packed, ${(tarball.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${files.length} files`);
   });
 
@@ -79,7 +81,10 @@ describe('consumer: npm pack, install, Node, Vite, Chromium', { timeout: 180_000
     for (const threads of ['1', '2']) {
       assert.equal(out[threads].threads, Number(threads));
       assert.deepEqual(out[threads].outputs, expected, `threads ${threads}`);
+      assert.ok(out[threads].style.names.length >= 1);
+      assert.deepEqual(out[threads].style, out['1'].style, 'the default style gives the same pixels with 2 threads');
     }
+    styleExpected = out['1'].style;
     // And the known values are right: the plain-JS reference agrees.
     const { SHAPE } = { SHAPE: [2, 3, 8, 9] };
     const x = Float32Array.from({ length: 432 }, (_, i) => Math.fround(Math.sin(i * 0.37) * 3 + (i % 7) * 0.25));
@@ -118,6 +123,7 @@ describe('consumer: npm pack, install, Node, Vite, Chromium', { timeout: 180_000
           // The main thread never picks threads by itself.
           assert.equal(r.main.threads, 1);
           assert.deepEqual(r.main.outputs, expected, 'main thread');
+          assert.deepEqual(r.main.style, styleExpected, 'the bundled default style gives the pixels it gives in Node');
           assert.equal(r.worker.error, undefined, r.worker.error);
           assert.deepEqual(r.worker.outputs, expected, 'worker');
           if (isolated) {

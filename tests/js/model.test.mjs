@@ -303,10 +303,47 @@ describe('instyle stylize (command line)', { timeout: 300_000 }, () => {
     assert.equal(small.height, 30);
   });
 
+  test('built-in styles: the default, --style, tiles, and the list', () => {
+    const { PNG } = pngjs;
+    const image = testImage(120, 80);
+    const png = new PNG({ width: 120, height: 80 });
+    png.data.set(image.data);
+    writeFileSync(join(work, 'photo.png'), PNG.sync.write(png));
+    const list = cli('styles');
+    assert.equal(list.status, 0, list.stderr);
+    const names = list.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]);
+    assert.ok(names.length >= 1, list.stdout);
+    assert.match(list.stdout, /\(default\)/);
+    const read = (f) => PNG.sync.read(readFileSync(join(work, f)));
+    let r = cli('stylize', join(work, 'photo.png'), join(work, 'default.png'), '--threads', '1');
+    assert.equal(r.status, 0, r.stderr);
+    r = cli('stylize', join(work, 'photo.png'), join(work, 'named.png'), '--style', names[0], '--threads', '1');
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(read('named.png').data, read('default.png').data, 'the default style is the first listed');
+    r = cli('stylize', join(work, 'photo.png'), join(work, 'tiled.png'), '--tiled', 'on', '--tile-size', '160',
+      '--thumbnail', '120', '--threads', '1');
+    assert.equal(r.status, 0, r.stderr);
+    const tiled = read('tiled.png');
+    assert.deepEqual([tiled.width, tiled.height], [120, 80]);
+    let worst = 0;
+    for (let i = 0; i < tiled.data.length; i++) worst = Math.max(worst, Math.abs(tiled.data[i] - read('default.png').data[i]));
+    assert.ok(worst <= 1, `tiles with the whole photo as thumbnail: max |diff| ${worst}`);
+  });
+
   test('errors: usage, missing model, bad files', () => {
-    let r = cli('stylize', 'a.png', 'b.png');
+    let r = cli('stylize', 'a.png');
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /--model <file.onnx> is required/);
+    assert.match(r.stderr, /stylize needs an input and an output file/);
+    r = cli('stylize', 'a.png', 'b.png', '--style', 'x', '--model', 'y.onnx');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /give --style or --model, not both/);
+    r = cli('stylize', 'a.png', 'b.png', '--tiled', 'maybe');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--tiled must be auto, on or off/);
+    writeFileSync(join(work, 'small.png'), pngjs.PNG.sync.write(new pngjs.PNG({ width: 8, height: 8 })));
+    r = cli('stylize', join(work, 'small.png'), join(work, 'x.png'), '--style', 'velvet');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /loadStyle: no style named "velvet" \(built in: /);
     r = cli('paint');
     assert.equal(r.status, 2);
     assert.match(r.stderr, /unknown command 'paint'/);
