@@ -10,9 +10,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import pngjs from 'pngjs';
 import { startServer } from '../../scripts/serve.mjs';
 import { init } from '../../js/index.node.js';
 
+const { PNG } = pngjs;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCREENSHOTS = `${ROOT}screenshots`;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -269,6 +271,52 @@ for (const isolation of [true, false]) {
       }
       await page.getByTestId('studio-status').scrollIntoViewIfNeeded();
       await page.screenshot({ path: `${SCREENSHOTS}/studio-laptop-${mode}.png` });
+    });
+
+    test('a built-in style at full size: a big photo goes in tiles, with progress and cancel', async (t) => {
+      // A 1600 x 1200 photo: more than the studio's 256 MB budget untiled, so it is tiled.
+      const W = 1600, H = 1200;
+      const png = new PNG({ width: W, height: H });
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const i = (y * W + x) * 4;
+          png.data[i] = (x * 255) / W;
+          png.data[i + 1] = (y * 255) / H;
+          png.data[i + 2] = 128 + 100 * Math.sin(x * 0.05) * Math.cos(y * 0.04);
+          png.data[i + 3] = 255;
+        }
+      }
+      await page.getByTestId('upload-input').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: PNG.sync.write(png) });
+      const ist = await init({ threads: 1 });
+      const style = ist.styles()[0].name;
+      ist.dispose();
+      await page.getByTestId('style-select').selectOption(`builtin:${style}`);
+      await page.getByTestId('max-size').selectOption('0');
+      await page.waitForFunction(() => !document.querySelector('[data-testid="stylize-button"]').disabled, null, { timeout: 60_000 });
+      const status = () => page.getByTestId('studio-status').textContent();
+      const tileStatus = () => /tile \d+ of \d+/.test(document.querySelector('[data-testid="studio-status"]').textContent);
+
+      await page.getByTestId('stylize-button').click();
+      await page.waitForFunction(tileStatus, null, { timeout: 120_000 });
+      await page.getByTestId('cancel-button').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="studio-status"]').textContent === 'Cancelled.', null, { timeout: 30_000 });
+
+      const started = Date.now();
+      await page.getByTestId('stylize-button').click();
+      await page.waitForFunction(tileStatus, null, { timeout: 120_000 });
+      const during = await status();
+      await page.waitForFunction(() => /^Done/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 240_000 });
+      t.diagnostic(`${W}x${H} in tiles (${during.match(/of (\d+)/)[1]}), ${mode}: ${((Date.now() - started) / 1000).toFixed(1)} s; ${await status()}`);
+      const result = await page.getByTestId('result-canvas').evaluate((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let opaque = 0;
+        for (let i = 3; i < d.length; i += 4) opaque += d[i] === 255;
+        return { width: c.width, height: c.height, opaque };
+      });
+      assert.deepEqual(result, { width: W, height: H, opaque: W * H });
+      await page.getByTestId('studio-status').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SCREENSHOTS}/studio-tiled-${mode}.png` });
+      await page.getByTestId('max-size').selectOption('512');
     });
 
     test('phone width: panels fit, nothing overflows sideways', async () => {
