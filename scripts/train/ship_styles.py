@@ -16,6 +16,8 @@ import re
 import subprocess
 import sys
 
+from PIL import Image, ImageStat
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
@@ -61,6 +63,9 @@ def main():
         print(done, end="")
         steps = int(re.search(r"\(step (\d+)\)", done).group(1))  # the checkpoint exported
         art = STYLES[settings["style"]]
+        # The artwork's mean colour: npm test checks that each style moves a photo toward it.
+        pixels = Image.open(os.path.join(cache, "data", "styles", settings["style"] + ".png")).convert("RGB")
+        mean_rgb = [round(float(v), 1) for v in ImageStat.Stat(pixels).mean]
         entries.append({
             "name": name,
             "title": TITLES.get(name, name.capitalize()),
@@ -71,7 +76,7 @@ def main():
             "trainingHours": round(hours, 2),
             "trainingSize": settings["size"],
             "artwork": {"about": art["about"], "author": art["author"], "licence": art["licence"],
-                        "package": art["package"], "path": art["path"]},
+                        "package": art["package"], "path": art["path"], "meanRGB": mean_rgb},
         })
         print(f"{out}: {entries[-1]['bytes']} bytes, {steps} steps, {hours:.2f} h")
 

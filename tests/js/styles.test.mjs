@@ -1,0 +1,111 @@
+// The built-in styles (styles/*.onnx, catalogue js/styles.js): each loads, and paints photos
+// in its own way: not blank, not a copy of the photo, its colours moved toward the
+// artwork's, and unlike the other styles.
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import jpeg from 'jpeg-js';
+
+import { InstyleError } from '../../js/index.node.js';
+import { STYLES } from '../../js/styles.js';
+import { engine } from './helpers.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+// Demo samples (web/samples, GPL-2+, DATA_SOURCES.md): photos none of the styles trained on.
+const SAMPLES = ['lady-bird.jpg', 'dune.jpg', 'storm.jpg'];
+
+function load(file) {
+  const img = jpeg.decode(readFileSync(`${root}web/samples/${file}`), { useTArray: true, formatAsRGBA: true });
+  return { data: new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.length), width: img.width, height: img.height };
+}
+
+// Per-channel mean and standard deviation of RGBA bytes.
+function stats(data) {
+  const n = data.length / 4;
+  const mean = [0, 0, 0], sq = [0, 0, 0];
+  for (let i = 0; i < data.length; i += 4) {
+    for (let c = 0; c < 3; c++) {
+      mean[c] += data[i + c];
+      sq[c] += data[i + c] ** 2;
+    }
+  }
+  return { mean: mean.map((m) => m / n), std: mean.map((m, c) => Math.sqrt(sq[c] / n - (m / n) ** 2)) };
+}
+
+const distance = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+
+function meanAbsDiff(a, b) {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) if (i % 4 !== 3) s += Math.abs(a[i] - b[i]);
+  return s / (a.length * 0.75);
+}
+
+describe('built-in styles', { timeout: 300_000 }, () => {
+  let ist;
+  const photos = SAMPLES.map(load);
+  const outputs = new Map(); // style -> [ImageData-like per photo]
+  before(async () => {
+    ist = await engine(2);
+  });
+  after(() => ist.dispose());
+
+  test('the catalogue: at least three styles, one light, each file present at its stated size', () => {
+    const styles = ist.styles();
+    assert.ok(styles.length >= 3, `${styles.length} styles`);
+    assert.ok(styles.some((s) => s.network === 'light'), 'a light network for live use');
+    assert.equal(new Set(styles.map((s) => s.name)).size, styles.length, 'names are unique');
+    for (const s of styles) {
+      assert.equal(statSync(`${root}styles/${s.file}`).size, s.bytes, s.file);
+      assert.ok(s.trainingSteps > 0 && s.artwork.author && s.artwork.licence, `${s.name}: training and credits`);
+      // The list is a copy: changing it changes nothing inside.
+      s.name = 'changed';
+    }
+    assert.notEqual(ist.styles()[0].name, 'changed');
+  });
+
+  for (const { url, ...style } of STYLES) {
+    test(`${style.name}: loads, and paints each photo (not blank, not a copy, toward the artwork's colours)`, async (t) => {
+      const model = await ist.loadStyle(style.name);
+      try {
+        assert.ok(model.info({ width: 64, height: 64 }).instanceNormLayers > 0, 'an instance-norm network');
+        const results = [];
+        let before = 0, after = 0;
+        for (const [i, photo] of photos.entries()) {
+          const out = await model.stylize(photo, { maxSize: 256 });
+          const small = await model.stylize(photo, { maxSize: 256, strength: 0 });
+          const s = stats(out.data);
+          assert.ok(Math.min(...s.std) > 8, `${SAMPLES[i]}: the result has texture (std ${s.std.map((v) => v.toFixed(1))})`);
+          const changed = meanAbsDiff(out.data, small.data);
+          assert.ok(changed > 12, `${SAMPLES[i]}: the result is not the photo (mean |diff| ${changed.toFixed(1)})`);
+          before += distance(stats(small.data).mean, style.artwork.meanRGB);
+          after += distance(s.mean, style.artwork.meanRGB);
+          results.push(out);
+        }
+        t.diagnostic(`${style.name}: mean colour ${(before / 3).toFixed(1)} -> ${(after / 3).toFixed(1)} from the artwork's`);
+        assert.ok(after < 0.8 * before,
+          `the photos' mean colour moves toward the artwork's ${style.artwork.meanRGB}: from ${(before / 3).toFixed(1)} to ${(after / 3).toFixed(1)} away`);
+        outputs.set(style.name, results);
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+
+  test('the styles differ from one another', () => {
+    const names = [...outputs.keys()];
+    for (let a = 0; a < names.length; a++) {
+      for (let b = a + 1; b < names.length; b++) {
+        const d = meanAbsDiff(outputs.get(names[a])[0].data, outputs.get(names[b])[0].data);
+        assert.ok(d > 12, `${names[a]} and ${names[b]} give nearly the same picture (mean |diff| ${d.toFixed(1)})`);
+      }
+    }
+  });
+
+  test('an unknown name is an error that lists the styles', async () => {
+    await assert.rejects(ist.loadStyle('velvet'), (e) => e instanceof InstyleError && e.code === 'INVALID_ARGUMENT' &&
+      /no style named "velvet" \(built in: \w+/.test(e.message));
+    await assert.rejects(ist.loadStyle(undefined), (e) => e instanceof InstyleError && e.code === 'INVALID_ARGUMENT');
+  });
+});
