@@ -2,20 +2,39 @@
 // `npm run bench`: instyle against onnxruntime-web (its WASM SIMD backend) on the same ONNX file,
 // the pytorch/examples TransformerNet that scripts/make_test_models.py builds, at 256x256 and
 // 512x512 with 1 and 2 threads. Each (engine, threads) pair runs in its own Node process so that
-// thread pools and peak RSS do not mix; the parent prints one table with the ratios.
+// thread pools and peak RSS do not mix; the parent prints one table with the ratios, then
+// instance norm's throughput through the JS API beside a copy of the same bytes.
 //
-//   npm run bench                       # the table
+// --browser runs the same comparison in headless Chromium (Debian's /usr/bin/chromium, or
+// $CHROMIUM, driven by playwright-core) on a cross-origin-isolated page served by
+// scripts/serve.mjs, each (engine, threads) pair in its own module Web Worker
+// (browser-worker.mjs). --native prints the native kernels instead (build/instyle_bench,
+// Google Benchmark), if that binary has been built. The measurements shared by the Node and
+// the browser modes are in common.mjs.
+//
+//   npm run bench                       # the table, in Node
 //   npm run bench -- --runs 3 --sizes 256
+//   npm run bench -- --browser          # the same table, in Chromium
+//   npm run bench -- --native           # instance norm and conv kernels, native
 //   node bench/js/compare-ort.mjs --child instyle --threads 1 ...   (internal)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchInstyle, benchOrt, NORM_RUNS, NORM_SHAPE, normThroughput, relativeDiff } from './common.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MODEL = join(ROOT, 'build/test-models/transformer.opset13.onnx');
+const NATIVE_BENCH = join(ROOT, 'build/instyle_bench');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// As tests/browser/demo.test.mjs launches it.
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic',
+];
+const THREADS = [1, 2];
 
 const { values: opt } = parseArgs({
   options: {
@@ -24,86 +43,75 @@ const { values: opt } = parseArgs({
     sizes: { type: 'string', default: '256,512' },
     runs: { type: 'string', default: '5' },
     out: { type: 'string' },
+    browser: { type: 'boolean', default: false },
+    native: { type: 'boolean', default: false },
   },
 });
 const sizes = opt.sizes.split(',').map(Number);
 const runs = Number(opt.runs);
 
-// The same seeded input for both engines: a smooth image with texture, values 0..255.
-function input(size) {
-  const x = new Float32Array(3 * size * size);
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < size * size; i++) {
-      const u = (i % size) / size, v = Math.floor(i / size) / size;
-      x[c * size * size + i] = 127.5 + 120 * Math.sin(6.3 * (u * (c + 1) + v * 0.7) + 17 * u * v);
-    }
-  }
-  return x;
-}
-
-async function timeRuns(fn) {
-  await fn(); // warm-up: compilation, planning, first-touch of memory
-  const ms = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  return { min: ms[0], median: ms[ms.length >> 1] };
-}
-
 async function child(engine, threads) {
   const bytes = readFileSync(MODEL);
-  const rows = [];
+  const keep = (size, y) => writeFileSync(`${opt.out}.${size}.bin`, Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+  const result = {};
   if (engine === 'instyle') {
     const { init } = await import('../../js/index.node.js');
     const ist = await init({ threads });
-    const model = await ist.loadModel(bytes);
-    for (const size of sizes) {
-      const x = input(size);
-      let y;
-      const t = await timeRuns(() => { y = model.run(x, [1, 3, size, size]).data; });
-      const flops = model.info({ width: size, height: size }).flops;
-      writeFileSync(`${opt.out}.${size}.bin`, Buffer.from(y.buffer, y.byteOffset, y.byteLength));
-      rows.push({ size, ...t, flops, heap: ist.memoryUsage().heapBytes });
-    }
-    model.dispose();
+    result.rows = await benchInstyle(ist, bytes, { sizes, runs }, keep);
+    // Peak RSS of the network alone: taken before the instance norm figures add their buffers.
+    result.rssBytes = process.resourceUsage().maxRSS * 1024;
+    result.norm = await normThroughput(ist);
     ist.dispose();
   } else {
     const ort = await import('onnxruntime-web');
-    ort.env.wasm.numThreads = threads;
-    ort.env.wasm.simd = true;
-    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-    const name = session.inputNames[0];
-    for (const size of sizes) {
-      const x = input(size);
-      let y;
-      const t = await timeRuns(async () => {
-        const result = await session.run({ [name]: new ort.Tensor('float32', x, [1, 3, size, size]) });
-        y = result[session.outputNames[0]].data;
-      });
-      writeFileSync(`${opt.out}.${size}.bin`, Buffer.from(y.buffer, y.byteOffset, y.byteLength));
-      rows.push({ size, ...t, heap: null });
-    }
-    await session.release();
+    result.rows = await benchOrt(ort, bytes, { threads, sizes, runs }, keep);
+    result.rssBytes = process.resourceUsage().maxRSS * 1024;
   }
-  const rssBytes = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(JSON.stringify({ rows, rssBytes }));
+  process.stdout.write(JSON.stringify(result));
 }
 
-function parent() {
+function ensureModel() {
   if (!existsSync(MODEL)) {
     console.log('making the test models (scripts/make_test_models.py) ...');
     execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/make_test_models.py'), join(ROOT, 'build/test-models')],
       { stdio: 'inherit' });
   }
-  const dir = mkdtempSync(join(tmpdir(), 'instyle-bench-'));
-  const mib = (b) => (b / 2 ** 20).toFixed(0);
-  console.log(`TransformerNet (${MODEL.slice(ROOT.length)}), ${runs} timed runs after a warm-up, Node ${process.version}`);
-  console.log('| size | threads | instyle min / median ms | ORT-web min / median ms | instyle GFLOP/s | speed ratio instyle/ORT (min) | max abs diff / max abs ref | instyle wasm heap MiB | RSS MiB instyle / ORT |');
+}
+
+// The table both modes print; only the last column differs: peak RSS of each Node process, or
+// ORT's WASM heap in Chromium (where a worker's RSS cannot be seen).
+const mib = (b) => (b == null ? 'n/a' : (b / 2 ** 20).toFixed(0));
+
+function printHeader(where, lastColumn) {
+  console.log(`TransformerNet (${MODEL.slice(ROOT.length)}), ${runs} timed runs after a warm-up, ${where}`);
+  console.log('| size | threads | instyle min / median ms | ORT-web min / median ms | instyle GFLOP/s | speed ratio ' +
+    `instyle/ORT (min) | max abs diff / max abs ref | instyle wasm heap MiB | ${lastColumn} |`);
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const threads of [1, 2]) {
+}
+
+// a, b: the instyle and ORT rows of one size; diff: relativeDiff of their outputs.
+function printRow(threads, a, b, diff, last) {
+  console.log(`| ${a.size}x${a.size} | ${threads} | ${a.min.toFixed(0)} / ${a.median.toFixed(0)} | ` +
+    `${b.min.toFixed(0)} / ${b.median.toFixed(0)} | ${(a.flops / a.min / 1e6).toFixed(1)} | ` +
+    `${(b.min / a.min).toFixed(2)}x | ${diff.toExponential(1)} | ${mib(a.heap)} | ${last} |`);
+}
+
+// The instance norm lines under the table, one per thread count: [[threads, norm], ...].
+function printNorm(norms) {
+  console.log(`\ninstance norm [${NORM_SHAPE}] through the JS API, in place ({ out: x }, copies into and out of ` +
+    `the WASM heap included), 2 * 4 * N bytes per call, min of ${NORM_RUNS} runs after a warm-up:`);
+  for (const [threads, { normGBs, copyGBs }] of norms) {
+    console.log(`  ${threads} thread(s): instanceNorm ${normGBs.toFixed(1)} GB/s, Float32Array.set of the same ` +
+      `bytes ${copyGBs.toFixed(1)} GB/s, IN/memcpy ${(normGBs / copyGBs).toFixed(2)}`);
+  }
+}
+
+function nodeParent() {
+  ensureModel();
+  const dir = mkdtempSync(join(tmpdir(), 'instyle-bench-'));
+  printHeader(`Node ${process.version}`, 'RSS MiB instyle / ORT');
+  const norms = [];
+  for (const threads of THREADS) {
     const result = {};
     for (const engine of ['instyle', 'ort']) {
       const out = join(dir, `${engine}-${threads}`);
@@ -116,18 +124,95 @@ function parent() {
       const b = result.ort.rows[i];
       const ya = new Float32Array(readFileSync(`${result.instyle.out}.${a.size}.bin`).buffer.slice(0));
       const yb = new Float32Array(readFileSync(`${result.ort.out}.${a.size}.bin`).buffer.slice(0));
-      let diff = 0, ref = 0;
-      for (let k = 0; k < yb.length; k++) {
-        diff = Math.max(diff, Math.abs(ya[k] - yb[k]));
-        ref = Math.max(ref, Math.abs(yb[k]));
-      }
-      console.log(`| ${a.size}x${a.size} | ${threads} | ${a.min.toFixed(0)} / ${a.median.toFixed(0)} | ` +
-        `${b.min.toFixed(0)} / ${b.median.toFixed(0)} | ${(a.flops / a.min / 1e6).toFixed(1)} | ` +
-        `${(b.min / a.min).toFixed(2)}x | ${(diff / ref).toExponential(1)} | ${mib(a.heap)} | ` +
-        `${mib(result.instyle.rssBytes)} / ${mib(result.ort.rssBytes)} |`);
+      printRow(threads, a, b, relativeDiff(ya, yb), `${mib(result.instyle.rssBytes)} / ${mib(result.ort.rssBytes)}`);
     });
+    norms.push([threads, result.instyle.norm]);
+  }
+  printNorm(norms);
+}
+
+// In the page (this function's source is sent there): one module Worker per engine, started
+// after the previous one ended, then the difference between the outputs, so that only numbers
+// come back to Node.
+async function comparePairInPage({ threads, sizes, runs }) {
+  const { relativeDiff } = await import('/bench/js/common.mjs');
+  const run = (engine) => new Promise((resolve, reject) => {
+    const worker = new Worker('/bench/js/browser-worker.mjs', { type: 'module' });
+    worker.onmessage = ({ data }) => {
+      worker.terminate();
+      if (data.error) reject(new Error(data.error));
+      else resolve(data);
+    };
+    worker.onerror = (e) => {
+      worker.terminate();
+      reject(new Error(`${engine} worker: ${e.message || 'failed to load'}`));
+    };
+    worker.postMessage({ engine, threads, sizes, runs });
+  });
+  const instyle = await run('instyle');
+  const ort = await run('ort');
+  const diffs = instyle.rows.map(({ size }) => relativeDiff(instyle.outputs[size], ort.outputs[size]));
+  return { instyle: instyle.rows, ort: ort.rows, diffs, norm: instyle.norm, isolated: crossOriginIsolated };
+}
+
+async function browserParent() {
+  ensureModel();
+  const { chromium } = await import('playwright-core');
+  const { startServer } = await import('../../scripts/serve.mjs');
+  const server = await startServer({ port: 0, isolation: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    // The engines' warnings and errors, which would otherwise stay in the page.
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error(`[chromium] ${m.text()}`); });
+    page.on('pageerror', (e) => console.error(`[chromium] ${e.message}`));
+    await page.goto(`${server.origin}/bench/js/browser.html`);
+    printHeader(`headless Chromium ${browser.version()}, each engine in its own module Web Worker`,
+      'ORT wasm heap MiB');
+    const norms = [];
+    for (const threads of THREADS) {
+      const r = await page.evaluate(comparePairInPage, { threads, sizes, runs });
+      if (!r.isolated) throw new Error('the bench page is not cross-origin isolated: no WASM threads');
+      r.instyle.forEach((a, i) => printRow(threads, a, r.ort[i], r.diffs[i], mib(r.ort[i].heap)));
+      norms.push([threads, r.norm]);
+    }
+    printNorm(norms);
+  } finally {
+    await browser.close();
+    await server.close();
   }
 }
 
+// The native kernels behind the table (bench/norm_bench.cpp, bench/conv_bench.cpp): memcpy,
+// instance norm and the TransformerNet's convolutions, one thread, as last built.
+const MS_PER = { ns: 1e-6, us: 1e-3, ms: 1, s: 1e3 };
+
+function nativeBench() {
+  if (!existsSync(NATIVE_BENCH)) {
+    console.log(`${NATIVE_BENCH.slice(ROOT.length)} not found: build it with scripts/build.sh native; skipping --native`);
+    return;
+  }
+  const built = statSync(NATIVE_BENCH).mtime.toISOString().slice(0, 16).replace('T', ' ');
+  const json = execFileSync(NATIVE_BENCH, ['--benchmark_format=json',
+    '--benchmark_filter=^BM_(Memcpy/offset:0|InstanceNorm/|InstanceNormInPlace|Conv2d_[0-9D])'],
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  const { benchmarks } = JSON.parse(json);
+  console.log(`native kernels, ${NATIVE_BENCH.slice(ROOT.length)} (built ${built} UTC), one thread`);
+  console.log('| kernel | ms | figure |');
+  console.log('| --- | --- | --- |');
+  for (const b of benchmarks) {
+    // Rates come already divided by the time: bytes/s, and the conv benchmarks' GFLOP/s counter.
+    const figure = b.bytes_per_second ? `${(b.bytes_per_second / 1e9).toFixed(1)} GB/s` : `${b['GFLOP/s'].toFixed(1)} GFLOP/s`;
+    console.log(`| ${b.name.replace(/^BM_/, '')} | ${(b.real_time * MS_PER[b.time_unit]).toFixed(2)} | ${figure} |`);
+  }
+  const rate = (name) => benchmarks.find((b) => b.name === name)?.bytes_per_second;
+  const norm = rate('BM_InstanceNorm/relu:0/offset:0'), copy = rate('BM_Memcpy/offset:0');
+  if (norm && copy) console.log(`IN/memcpy ${(norm / copy).toFixed(2)}`);
+}
+
 if (opt.child) await child(opt.child, Number(opt.threads));
-else parent();
+else {
+  if (opt.browser) await browserParent();
+  if (opt.native) nativeBench();
+  if (!opt.browser && !opt.native) nodeParent();
+}
