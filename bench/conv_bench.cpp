@@ -92,6 +92,19 @@ void BM_Conv2d_1x1_128to128_64x64(benchmark::State& state) {
   run(state, layer(128, 128, 64, 1, 1), true);
 }
 
+// 3x3 stride-1 convs over channel counts around the Winograd threshold (winograd.cpp): args
+// C, O, plane size. Compare with a build where -DINSTYLE_WINOGRAD_MIN_CHANNELS=100000 sends
+// every shape to the im2col path.
+void BM_Conv2d_3x3_Sweep(benchmark::State& state) {
+  run(state,
+      layer(std::size_t(state.range(0)), std::size_t(state.range(1)),
+            std::size_t(state.range(2)), 3, 1),
+      false);
+}
+BENCHMARK(BM_Conv2d_3x3_Sweep)
+    ->ArgsProduct({{8, 12, 16, 24, 32, 64}, {8, 16, 32, 64}, {32, 128}})
+    ->Unit(benchmark::kMillisecond);
+
 BENCHMARK(BM_Conv2d_3x3_128to128_64x64)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_3x3_128to128_128x128)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_3x3_32to32_256x256)->Unit(benchmark::kMillisecond);

@@ -29,6 +29,7 @@
 #include <utility>
 
 #include "simd.h"
+#include "winograd.h"
 
 namespace instyle {
 namespace {
@@ -435,10 +436,17 @@ void conv_band_direct(float* y, const float* x, const float* w, const float* bia
 
 }  // namespace
 
-size_t conv2d_workspace_size(const Conv2dShape& s) { return make_plan(s).workspace; }
+size_t conv2d_workspace_size(const Conv2dShape& s) {
+  return winograd_eligible(s) ? winograd_workspace_size(s) : make_plan(s).workspace;
+}
 
 void conv2d_f32(float* y, const float* x, const float* w, const float* bias,
                 const Conv2dShape& s, bool relu, float* workspace) {
+  // 3x3 stride-1 convolutions with enough channels take the Winograd path (winograd.h).
+  if (winograd_eligible(s)) {
+    conv2d_winograd_f32(y, x, w, bias, s, relu, workspace);
+    return;
+  }
   const Plan p = make_plan(s);
   assert(y != x);
   // Every (sample, group, tile or band) is independent; a caller splitting them over threads

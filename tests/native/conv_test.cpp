@@ -1,11 +1,15 @@
 #include "conv.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "pad.h"
 #include "test_util.h"
+#include "winograd.h"
 
 namespace instyle {
 namespace {
@@ -268,6 +272,192 @@ TEST(Conv2d, LargerLayersMatchReference) {
       expect_matches_ref(s, true, mode == PadMode::kReflect, ++seed);
     }
   }
+}
+
+// The Winograd path (3x3, stride 1, winograd.h) against the reference: planes smaller than a
+// tile, odd sizes that leave partial tiles at the right and bottom, runs of tiles spanning tile
+// rows and blocks, every pad mode with same, asymmetric and no padding, bias and ReLU on and
+// off, channel counts that are not multiples of the vector width or the register tile. Small
+// channel counts (below the dispatch threshold) call conv2d_winograd_f32 directly.
+struct WinogradError {
+  double max_abs = 0.0, max_rel = 0.0;  // max |y - ref|, and that over max |ref| of the case
+};
+
+WinogradError expect_winograd_matches_ref(const Conv2dShape& s, bool with_bias, bool relu,
+                                          std::uint32_t seed, bool direct) {
+  const std::size_t K = s.C * 9;
+  const auto x = random_vector(s.N * s.C * s.H * s.W, seed);
+  const auto w = random_vector(s.O * K, seed + 1);
+  const auto b = random_vector(s.O, seed + 2);
+  const float* bias = with_bias ? b.data() : nullptr;
+  std::vector<float> y;
+  if (direct) {
+    EXPECT_TRUE(winograd_supported(s));
+    constexpr std::size_t kGuard = 64;
+    constexpr float kCanary = -12345.f;
+    const std::size_t ny = s.N * s.O * s.out_h() * s.out_w();
+    const std::size_t nws = winograd_workspace_size(s);
+    y.assign(ny + kGuard, kCanary);
+    std::vector<float> ws(nws + kGuard, kCanary);
+    conv2d_winograd_f32(y.data(), x.data(), w.data(), bias, s, relu, ws.data());
+    for (std::size_t i = 0; i < kGuard; ++i) {
+      EXPECT_EQ(y[ny + i], kCanary) << "wrote past y";
+      EXPECT_EQ(ws[nws + i], kCanary) << "wrote past the workspace";
+    }
+    y.resize(ny);
+  } else {
+    EXPECT_TRUE(winograd_eligible(s)) << describe(s, with_bias, relu);
+    y = run_simd(x, w, bias, s, relu);
+  }
+  const auto ref = run_ref(x, w, bias, s, relu);
+  // The same tolerance as every other conv test, and 1e-3 of the output's scale.
+  EXPECT_TRUE(all_close(y, ref, 2e-6f * float(K) + 1e-5f, 1e-5f)) << describe(s, with_bias, relu);
+  WinogradError e;
+  double scale = 0.0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    e.max_abs = std::max(e.max_abs, std::fabs(double(y[i]) - double(ref[i])));
+    scale = std::max(scale, std::fabs(double(ref[i])));
+  }
+  e.max_rel = scale > 0.0 ? e.max_abs / scale : e.max_abs;
+  EXPECT_LE(e.max_rel, 1e-3) << describe(s, with_bias, relu);
+  return e;
+}
+
+TEST(Conv2dWinograd, DispatchesOnlyEligibleShapes) {
+  Conv2dShape s;
+  s.C = s.O = 16;
+  s.H = s.W = 8;
+  s.kH = s.kW = 3;
+  EXPECT_TRUE(winograd_eligible(s));
+  Conv2dShape t = s;
+  t.stride_h = t.stride_w = 2;
+  EXPECT_FALSE(winograd_eligible(t));
+  t = s;
+  t.dilation_h = t.dilation_w = 2;
+  EXPECT_FALSE(winograd_eligible(t));
+  t = s;
+  t.groups = 2;
+  EXPECT_FALSE(winograd_eligible(t));
+  t = s;
+  t.kH = t.kW = 5;
+  EXPECT_FALSE(winograd_eligible(t));
+  t = s;
+  t.C = 3;
+  EXPECT_FALSE(winograd_eligible(t));
+  EXPECT_TRUE(winograd_supported(t));
+  // Not the output channels: the executor calls conv2d_f32 on slices of them.
+  t = s;
+  t.O = 1;
+  EXPECT_TRUE(winograd_eligible(t));
+}
+
+// The model executor splits the output channels over threads, one conv2d_f32 call per slice:
+// each slice must give the same bits as the whole, whatever path it takes.
+TEST(Conv2dWinograd, OutputChannelSlicesGiveTheSameBits) {
+  for (std::size_t C : {8, 16, 40}) {
+    Conv2dShape s;
+    s.C = C;
+    s.O = 37;
+    s.H = 21;
+    s.W = 26;
+    s.kH = s.kW = 3;
+    s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 1;
+    s.pad_mode = PadMode::kReflect;
+    const auto x = random_vector(s.C * s.H * s.W, 61);
+    const auto w = random_vector(s.O * s.C * 9, 62);
+    const auto b = random_vector(s.O, 63);
+    const auto whole = run_simd(x, w, b.data(), s, true);
+    const std::size_t plane = s.out_h() * s.out_w();
+    for (std::size_t o0 : {std::size_t(0), std::size_t(5), std::size_t(18), std::size_t(36)}) {
+      for (std::size_t n : {std::size_t(1), std::size_t(4), std::size_t(19)}) {
+        if (o0 + n > s.O) continue;
+        Conv2dShape part = s;
+        part.O = n;
+        const std::vector<float> wp(w.begin() + o0 * s.C * 9, w.begin() + (o0 + n) * s.C * 9);
+        const auto y = run_simd(x, wp, b.data() + o0, part, true);
+        const std::vector<float> expected(whole.begin() + o0 * plane,
+                                          whole.begin() + (o0 + n) * plane);
+        EXPECT_TRUE(all_close(y, expected, 0.f)) << "C " << C << " slice " << o0 << "+" << n;
+      }
+    }
+  }
+}
+
+TEST(Conv2dWinograd, MatchesReferenceOverGrid) {
+  const std::size_t planes[][2] = {{1, 1}, {2, 3}, {3, 3}, {4, 4}, {5, 7}, {9, 6},
+                                   {13, 17}, {16, 16}, {23, 41}, {70, 9}};
+  std::uint32_t counter = 0;
+  WinogradError worst;
+  for (const auto& hw : planes) {
+    for (PadMode mode : {PadMode::kZeros, PadMode::kReflect, PadMode::kEdge}) {
+      for (int pad = 0; pad < 3; ++pad) {
+        Conv2dShape s;
+        s.H = hw[0];
+        s.W = hw[1];
+        s.kH = s.kW = 3;
+        s.pad_mode = mode;
+        if (pad == 0) {  // same
+          s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 1;
+        } else if (pad == 1) {  // asymmetric
+          s.pad_top = 0;
+          s.pad_left = 1;
+          s.pad_bottom = 1;
+          s.pad_right = 0;
+        }
+        // Reflect needs pad < size; a 1-pixel plane cannot be reflected, and a valid 3x3 conv
+        // needs 3 rows and columns.
+        if (mode == PadMode::kReflect && (s.H < 2 || s.W < 2)) continue;
+        if (s.H + s.pad_top + s.pad_bottom < 3 || s.W + s.pad_left + s.pad_right < 3) continue;
+        // Above the dispatch threshold through conv2d_f32, below it directly.
+        const std::size_t channels[][2] = {{16, 16}, {17, 19}, {33, 1}, {3, 1}, {5, 13}};
+        for (const auto& co : channels) {
+          ++counter;
+          s.C = co[0];
+          s.O = co[1];
+          s.N = 1 + counter % 2;
+          const bool direct = !winograd_eligible(s);
+          const WinogradError e = expect_winograd_matches_ref(s, counter % 2 == 0,
+                                                              counter / 2 % 2 == 0, counter, direct);
+          worst.max_abs = std::max(worst.max_abs, e.max_abs);
+          worst.max_rel = std::max(worst.max_rel, e.max_rel);
+        }
+      }
+    }
+  }
+  std::printf("Winograd grid: %u cases, max |y - ref| %.3g, max relative to max |ref| %.3g\n",
+              counter, worst.max_abs, worst.max_rel);
+}
+
+// Layers of TransformerNet's shapes (reduced planes): the channel counts the path is for,
+// several blocks of tiles and output-channel chunks, and a wide plane whose tile rows are longer
+// than a block.
+TEST(Conv2dWinograd, LayersMatchReference) {
+  struct Case {
+    std::size_t C, O, H, W;
+  };
+  const Case cases[] = {{128, 128, 20, 20}, {128, 64, 19, 33}, {64, 32, 34, 30},
+                        {32, 32, 37, 31},   {24, 40, 5, 300},  {200, 17, 11, 13}};
+  std::uint32_t seed = 7000;
+  WinogradError worst;
+  for (const Case& c : cases) {
+    for (PadMode mode : {PadMode::kReflect, PadMode::kZeros}) {
+      Conv2dShape s;
+      s.C = c.C;
+      s.O = c.O;
+      s.H = c.H;
+      s.W = c.W;
+      s.kH = s.kW = 3;
+      s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 1;
+      s.pad_mode = mode;
+      ++seed;
+      const WinogradError e =
+          expect_winograd_matches_ref(s, mode == PadMode::kReflect, seed % 2 == 0, seed, false);
+      worst.max_abs = std::max(worst.max_abs, e.max_abs);
+      worst.max_rel = std::max(worst.max_rel, e.max_rel);
+    }
+  }
+  std::printf("Winograd layers: max |y - ref| %.3g, max relative to max |ref| %.3g\n",
+              worst.max_abs, worst.max_rel);
 }
 
 // Reflect (and edge) padding inside the conv equals padding the input with pad_f32 first and

@@ -1,0 +1,31 @@
+// winograd.h: 3x3 stride-1 convolutions by Winograd's minimal filtering F(4x4, 3x3), the
+// internal fast path behind conv2d_f32 (conv.h), which picks it when winograd_eligible().
+//
+//   if (instyle::winograd_eligible(s)) {
+//     std::vector<float> ws(instyle::winograd_workspace_size(s));
+//     instyle::conv2d_winograd_f32(y, x, w, bias, s, relu, ws.data());
+//   }
+//
+// Same arguments and layouts as conv2d_f32. The scratch is bounded by the channel counts and
+// a block of tiles, never by the image size.
+#pragma once
+
+#include <cstddef>
+
+#include "conv.h"
+
+namespace instyle {
+
+// 3x3, stride 1, dilation 1, one group, and enough input channels for the transforms to pay.
+// Independent of O, so that slices of the output channels all take the same path.
+bool winograd_eligible(const Conv2dShape& s);
+// Any 3x3 stride-1 dilation-1 single-group shape (what conv2d_winograd_f32 can compute).
+bool winograd_supported(const Conv2dShape& s);
+
+std::size_t winograd_workspace_size(const Conv2dShape& s);
+
+// Requires winograd_supported(s); workspace: winograd_workspace_size(s) floats.
+void conv2d_winograd_f32(float* y, const float* x, const float* w, const float* bias,
+                         const Conv2dShape& s, bool relu, float* workspace);
+
+}  // namespace instyle
