@@ -77,6 +77,15 @@ for (const threads of VARIANTS) {
       assert.ok(dn2.mean > 1, `per-tile statistics, tiles of 160 vs 200: mean ${dn2.mean}`);
     });
 
+    test('maxSize first, then tiles: the same as the untiled run at that size', async () => {
+      const image = photo(330, 220);
+      const whole = await model.stylize(image, { maxSize: 240, tiled: false });
+      const tiled = await model.stylize(image, { maxSize: 240, tiled: true, tileSize: 128, thumbnailSize: 240 });
+      assert.deepEqual([tiled.width, tiled.height], [240, 160]);
+      const d = diff(whole.data, tiled.data);
+      assert.ok(d.max <= 1 && d.mean < 0.01, `max ${d.max}, mean ${d.mean}`);
+    });
+
     test("'auto' tiles only past the memory budget", async () => {
       const image = photo(640, 480);
       const reports = [];
