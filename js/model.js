@@ -23,7 +23,7 @@ const DEFAULT_INFO_SIZE = 512;
 // width of the cross-fade between tiles.
 const DEFAULT_MAX_MEMORY_MB = 256;
 const DEFAULT_THUMBNAIL_SIZE = 1024;
-const MAX_AUTO_TILE = 1024;
+const MAX_AUTO_TILE = 768;
 const BLEND_PIXELS = 16;
 // stylizeStart's statistics modes (bindings/model_bindings.cpp).
 const STATS_OWN = 0, STATS_RECORD = 1, STATS_REPLAY = 2;

@@ -350,7 +350,7 @@ describe('instyle stylize (command line)', { timeout: 300_000 }, () => {
     writeFileSync(join(work, 'not-an-image.png'), 'hello');
     r = cli('stylize', join(work, 'not-an-image.png'), join(work, 'x.png'), '--model', join(dir, 'small.opset13.onnx'));
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /not a JPEG or PNG file/);
+    assert.match(r.stderr, /not-an-image.png: not an image sharp can read/);
     writeFileSync(join(work, 'bad.onnx'), 'garbage');
     const { PNG } = pngjs;
     const png = new PNG({ width: 8, height: 8 });
