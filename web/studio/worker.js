@@ -69,7 +69,9 @@ self.onmessage = async ({ data: msg }) => {
             // Past the engine's memory budget the photo is stylized in tiles (js/model.js).
             onProgress: (fraction, where) => post({ type: 'progress', id: msg.id, fraction, where }),
           });
-          const data = new Uint8ClampedArray(out.data); // our own copy, transferable
+          // stylize() returns pixels in a buffer of their own (never the engine's heap): moved to
+          // the page, not copied, which for a 12 MP photo saves 48 MB here.
+          const { data } = out;
           post({ type: 'result', id: msg.id, data, width: out.width, height: out.height,
             ms: performance.now() - t0 }, [data.buffer]);
         } catch (err) {
