@@ -34,7 +34,8 @@ await page.getByTestId('max-size').selectOption('0');
 await page.waitForFunction(() => !document.querySelector('[data-testid="stylize-button"]').disabled, null, { timeout: 60000 });
 const t0 = Date.now();
 await page.getByTestId('stylize-button').click();
-await page.waitForFunction(() => /tile \d+ of \d+/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 120000 });
+// The status line once it names a tile (or says Done, for a photo small enough to run whole).
+await page.waitForFunction(() => /tile \d+ of \d+|^Done/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 120000 });
 const during = await page.getByTestId('studio-status').textContent();
 await page.waitForFunction(() => /^Done/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 400000 });
 console.log(during, '|', await page.getByTestId('studio-status').textContent(), '| wall', (Date.now() - t0) / 1000, 's');
