@@ -276,27 +276,41 @@ class JsModel {
   bool stylizing_ = false;
 };
 
-// RGBA bytes resized with a box filter (src and dst in the heap); for stylize's maxSize on
-// a photo that is then cut into tiles.
-ModelStatus resize_rgba(std::uintptr_t dst, int dst_w, int dst_h, std::uintptr_t src, int src_w,
-                        int src_h) {
-  if (dst_w < 1 || dst_h < 1 || src_w < 1 || src_h < 1) {
-    return to_js(instyle::model::invalid_argument("image sizes must be positive"));
+// Tiled stylize resizes photos a band of rows at a time (js/model.js), so that a 12 MP photo
+// never enters the heap whole: resizeSourceRows names the source rows output rows [y0, y1)
+// read, resizeRgbaRows resizes them (src and dst in the heap; see image.h).
+val resize_source_rows(int dst_h, int src_h, int y0, int y1) {
+  std::size_t s0 = 0, s1 = 0;
+  instyle::resize_source_rows(static_cast<std::size_t>(dst_h), static_cast<std::size_t>(src_h),
+                              static_cast<std::size_t>(y0), static_cast<std::size_t>(y1), &s0, &s1);
+  val r = val::object();
+  r.set("s0", static_cast<double>(s0));
+  r.set("s1", static_cast<double>(s1));
+  return r;
+}
+
+ModelStatus resize_rgba_rows(std::uintptr_t dst, int dst_w, int dst_h, int y0, int y1,
+                             std::uintptr_t src, int src_row0, int src_w, int src_h) {
+  if (dst_w < 1 || dst_h < 1 || src_w < 1 || src_h < 1 || y0 < 0 || y1 > dst_h || y0 >= y1 ||
+      src_row0 < 0 || src_row0 >= src_h) {
+    return to_js(instyle::model::invalid_argument("resizeRgbaRows: sizes or rows out of range"));
   }
   HeapArray<float> scratch;
   const Status s = scratch.resize(8 * static_cast<std::size_t>(dst_w), "resizing");
   if (!s.ok()) return to_js(s);
-  instyle::resize_rgba_u8(reinterpret_cast<uint8_t*>(dst), static_cast<std::size_t>(dst_w),
-                          static_cast<std::size_t>(dst_h), reinterpret_cast<const uint8_t*>(src),
-                          static_cast<std::size_t>(src_w), static_cast<std::size_t>(src_h),
-                          scratch.data());
+  instyle::resize_rgba_u8_rows(reinterpret_cast<uint8_t*>(dst), static_cast<std::size_t>(dst_w),
+                               static_cast<std::size_t>(dst_h), static_cast<std::size_t>(y0),
+                               static_cast<std::size_t>(y1), reinterpret_cast<const uint8_t*>(src),
+                               static_cast<std::size_t>(src_row0), static_cast<std::size_t>(src_w),
+                               static_cast<std::size_t>(src_h), scratch.data());
   return {};
 }
 
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(instyle_model) {
-  function("resizeRgba", &resize_rgba);
+  function("resizeSourceRows", &resize_source_rows);
+  function("resizeRgbaRows", &resize_rgba_rows);
   value_object<ModelStatus>("ModelStatus")
       .field("code", &ModelStatus::code)
       .field("message", &ModelStatus::message);

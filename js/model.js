@@ -299,7 +299,15 @@ export class Model {
     };
     // What the engine holds for a w x h run besides the network: photo and result bytes.
     const buffers = (tw, th) => 8 * tw * th;
-    if (tiled === 'auto' && peak(w, h) + buffers(w, h) <= budget) return null;
+    if (tiled === 'auto') {
+      let untiled = Infinity; // a photo too big to plan at all (past 2^29 elements a tensor) is tiled
+      try {
+        untiled = peak(w, h) + buffers(w, h);
+      } catch (e) {
+        if (e.code !== 'OUT_OF_MEMORY') throw e;
+      }
+      if (untiled <= budget) return null;
+    }
     const rf = this.#native.receptiveField([1, 3, 64, 64]);
     if (rf.code !== 'OK') {
       if (tiled === 'auto') return null; // not tileable: the run tries untiled
@@ -347,20 +355,12 @@ export class Model {
     const { module } = this.#engine;
     const { list, thumb, blend } = tiles;
     const shared = tileStatistics === 'thumbnail';
-    let src = 0, dst = 0, inTile = 0, outTile = 0;
+    let src = 0, inTile = 0, outTile = 0;
     try {
       // The photo at the size asked for (maxSize), as bytes outside the engine.
-      let full = photo.data;
-      if (w !== photo.width || h !== photo.height) {
-        src = this.#malloc(run.op, photo.data.length, 'the photo');
-        dst = this.#malloc(run.op, w * h * 4, 'the resized photo');
-        new Uint8Array(this.#heap(), src, photo.data.length).set(photo.data);
-        checkStatus(module.resizeRgba(dst, w, h, src, photo.width, photo.height));
-        full = copyOut(this.#heap(), dst, w * h * 4);
-        module._free(src);
-        module._free(dst);
-        src = dst = 0;
-      }
+      const full = w !== photo.width || h !== photo.height
+        ? this.#resizeBands(run.op, photo.data, photo.width, photo.height, w, h)
+        : photo.data;
       // Work in pixels run, for progress: the thumbnail, then each tile.
       const work = [thumb.w * thumb.h * (shared ? 1 : 0), ...list.map((t) => (t.x1 - t.x0) * (t.y1 - t.y0))];
       const total = work.reduce((a, b) => a + b, 0);
@@ -370,16 +370,25 @@ export class Model {
       // The engine's memory for the biggest run (thumbnail or a full tile) first, then the
       // buffers: allocating in growing steps would leave holes the heap cannot reuse.
       const biggest = list.reduce((a, t) => ((t.x1 - t.x0) * (t.y1 - t.y0) > a[0] * a[1] ? [t.x1 - t.x0, t.y1 - t.y0] : a), [0, 0]);
-      checkStatus(this.#native.prepare([1, 3, biggest[1], biggest[0]]));
-      if (shared) checkStatus(this.#native.prepare([1, 3, thumb.h, thumb.w]));
+      const runs = [[1, 3, biggest[1], biggest[0]]];
+      if (shared) runs.push([1, 3, thumb.h, thumb.w]);
+      const need = (shape) => {
+        const r = this.#native.info(shape);
+        checkStatus(r);
+        return r.arenaBytes + r.workspaceBytes;
+      };
+      runs.sort((a, b) => need(b) - need(a));
+      for (const shape of runs) checkStatus(this.#native.prepare(shape));
       const tileBytes = Math.max(...work.slice(1)) * 4;
       inTile = this.#malloc(run.op, tileBytes, 'a tile');
       outTile = this.#malloc(run.op, tileBytes, 'a tile\'s result');
 
       if (shared) {
-        src = this.#malloc(run.op, full.length, 'the photo');
-        new Uint8Array(this.#heap(), src, full.length).set(full);
-        checkStatus(this.#native.stylizeStart(src, w, h, thumb.w, thumb.h, this.#inScale(), this.#bgr, STATS_RECORD));
+        // The thumbnail, made in the heap a band at a time (the photo never enters it whole).
+        src = this.#malloc(run.op, thumb.w * thumb.h * 4, 'the thumbnail');
+        if (thumb.w === w && thumb.h === h) new Uint8Array(this.#heap(), src, full.length).set(full);
+        else this.#resizeBands(run.op, full, w, h, thumb.w, thumb.h, src);
+        checkStatus(this.#native.stylizeStart(src, thumb.w, thumb.h, thumb.w, thumb.h, this.#inScale(), this.#bgr, STATS_RECORD));
         module._free(src);
         src = 0;
         await this.#steps(run, progress(0, 'thumbnail'));
@@ -404,8 +413,34 @@ export class Model {
       }
       return result;
     } finally {
-      for (const p of [src, dst, inTile, outTile]) if (p) module._free(p);
+      for (const p of [src, inTile, outTile]) if (p) module._free(p);
     }
+  }
+
+  // Resizes RGBA bytes held outside the engine (sw x sh) to dw x dh, a band of output rows at a
+  // time through a small buffer in the heap (image.h, resize_rgba_u8_rows; the same bytes as one
+  // resize). Writes into the heap at `dst` (dw * dh * 4 bytes), or returns a new array.
+  #resizeBands(op, src, sw, sh, dw, dh, dst = 0) {
+    const { module } = this.#engine;
+    const BAND = 16;
+    const stripBytes = Math.min(sh, Math.ceil((BAND * sh) / dh) + 2) * sw * 4;
+    const result = dst ? null : new Uint8ClampedArray(dw * dh * 4);
+    let strip = 0, out = 0;
+    try {
+      strip = this.#malloc(op, stripBytes, 'resizing the photo');
+      if (!dst) out = this.#malloc(op, BAND * dw * 4, 'resizing the photo');
+      for (let y0 = 0; y0 < dh; y0 += BAND) {
+        const y1 = Math.min(dh, y0 + BAND);
+        const { s0, s1 } = module.resizeSourceRows(dh, sh, y0, y1);
+        new Uint8Array(this.#heap(), strip, stripBytes).set(src.subarray(s0 * sw * 4, s1 * sw * 4));
+        checkStatus(module.resizeRgbaRows(dst ? dst + y0 * dw * 4 : out, dw, dh, y0, y1, strip, s0, sw, sh));
+        if (!dst) result.set(new Uint8Array(this.#heap(), out, (y1 - y0) * dw * 4), y0 * dw * 4);
+      }
+    } finally {
+      module._free(strip);
+      if (out) module._free(out);
+    }
+    return result;
   }
 
   #inScale() {

@@ -67,23 +67,38 @@ void planar_to_rgba_u8(uint8_t* rgba, const float* x, std::size_t width, std::si
   }
 }
 
-void resize_rgba_u8(uint8_t* dst, std::size_t dw, std::size_t dh, const uint8_t* src,
-                    std::size_t sw, std::size_t sh, float* scratch) {
+void resize_source_rows(std::size_t dh, std::size_t sh, std::size_t y0, std::size_t y1,
+                        std::size_t* s0, std::size_t* s1) {
+  double b, e, unused;
+  span(y0, dh, sh, &b, &unused);
+  span(y1 - 1, dh, sh, &unused, &e);
+  *s0 = static_cast<std::size_t>(b);
+  *s1 = std::min(sh, static_cast<std::size_t>(std::ceil(e)));
+}
+
+void resize_rgba_u8_rows(uint8_t* dst, std::size_t dw, std::size_t dh, std::size_t y0,
+                         std::size_t y1, const uint8_t* src, std::size_t src_row0, std::size_t sw,
+                         std::size_t sh, float* scratch) {
   float* acc = scratch;
   float* row = scratch + 4 * dw;
-  for (std::size_t y = 0; y < dh; ++y) {
+  for (std::size_t y = y0; y < y1; ++y) {
     double b, e;
     span(y, dh, sh, &b, &e);
     std::fill(acc, acc + 4 * dw, 0.f);
     for (std::size_t s = static_cast<std::size_t>(b); s < sh && double(s) < e; ++s) {
       const float w = static_cast<float>(std::min(e, double(s + 1)) - std::max(b, double(s)));
-      filter_row(row, src + s * sw * 4, dw, sw);
+      filter_row(row, src + (s - src_row0) * sw * 4, dw, sw);
       for (std::size_t i = 0; i < 4 * dw; ++i) acc[i] += w * row[i];
     }
     const float inv = static_cast<float>(1.0 / (e - b));
-    uint8_t* out = dst + y * dw * 4;
+    uint8_t* out = dst + (y - y0) * dw * 4;
     for (std::size_t i = 0; i < 4 * dw; ++i) out[i] = to_byte(acc[i] * inv);
   }
+}
+
+void resize_rgba_u8(uint8_t* dst, std::size_t dw, std::size_t dh, const uint8_t* src,
+                    std::size_t sw, std::size_t sh, float* scratch) {
+  resize_rgba_u8_rows(dst, dw, dh, 0, dh, src, 0, sw, sh, scratch);
 }
 
 void stylize_output_u8(uint8_t* out, const float* y, std::size_t width, std::size_t height,

@@ -33,6 +33,17 @@ void resize_rgba_u8(uint8_t* dst, std::size_t dst_width, std::size_t dst_height,
                     const uint8_t* src, std::size_t src_width, std::size_t src_height,
                     float* row_scratch /* 8 * dst_width floats */);
 
+// The same resize a band at a time, for photos that never enter memory whole: output rows
+// [y0, y1) into `dst_rows` (row y0 first), from `src_rows`, which starts at source row
+// `src_row0` and holds the source rows resize_source_rows() names. Bands put together give
+// exactly resize_rgba_u8's result.
+void resize_source_rows(std::size_t dst_height, std::size_t src_height, std::size_t y0,
+                        std::size_t y1, std::size_t* src_row0, std::size_t* src_row1);
+void resize_rgba_u8_rows(uint8_t* dst_rows, std::size_t dst_width, std::size_t dst_height,
+                         std::size_t y0, std::size_t y1, const uint8_t* src_rows,
+                         std::size_t src_row0, std::size_t src_width, std::size_t src_height,
+                         float* row_scratch /* 8 * dst_width floats */);
+
 struct StylizeBlend {
   float scale = 1.f;             // network output * scale = 0..255
   bool bgr = false;              // network output channel order

@@ -150,7 +150,7 @@ for (const threads of VARIANTS) {
 }
 
 describe('tiled stylize in bounded memory', { timeout: 300_000 }, () => {
-  test('a 2400 x 1800 photo under a 48 MB budget: the heap grows by at most the budget and the photo', async () => {
+  test('a 2400 x 1800 photo under a 48 MB budget: the heap grows by at most the budget', async (t) => {
     const ist = await engine(2);
     const model = await ist.loadStyle(ist.styles()[0].name);
     try {
@@ -159,9 +159,9 @@ describe('tiled stylize in bounded memory', { timeout: 300_000 }, () => {
       const budget = 48;
       const out = await model.stylize(image, { maxMemoryMB: budget, thumbnailSize: 256 });
       const grew = ist.memoryUsage().heapBytes - start;
-      const photoBytes = image.data.length; // passes through the heap once, for the thumbnail
-      assert.ok(grew <= budget * 2 ** 20 + photoBytes,
-        `heap grew by ${(grew / 2 ** 20).toFixed(1)} MiB for a ${budget} MiB budget and a ${(photoBytes / 2 ** 20).toFixed(1)} MiB photo`);
+      // The photo (16 MiB here) never enters the heap whole: the thumbnail is made a band at a time.
+      t.diagnostic(`heap grew by ${(grew / 2 ** 20).toFixed(1)} MiB for a ${budget} MiB budget`);
+      assert.ok(grew <= budget * 2 ** 20, `heap grew by ${(grew / 2 ** 20).toFixed(1)} MiB for a ${budget} MiB budget`);
       const untiled = model.info({ width: 2400, height: 1800 }).peakBytes;
       assert.ok(untiled > 4 * budget * 2 ** 20, `the untiled run would need ${(untiled / 2 ** 20).toFixed(0)} MiB`);
       assert.equal(out.width, 2400);

@@ -85,6 +85,30 @@ TEST(Image, ResizeAveragesTheCoveredArea) {
   }
 }
 
+// Bands of output rows, each from only the source rows resize_source_rows names (copied out,
+// so a read outside them would show), give the whole resize's bytes exactly.
+TEST(Image, ResizeInBandsMatchesTheWholeResize) {
+  struct Case { std::size_t sw, sh, dw, dh, band; };
+  for (const Case& c : {Case{64, 48, 17, 9, 2}, Case{13, 7, 5, 3, 1}, Case{300, 211, 100, 70, 16},
+                        Case{40, 40, 40, 40, 7}, Case{9, 100, 3, 31, 4}}) {
+    const auto src = random_rgba(c.sw, c.sh, 11);
+    std::vector<uint8_t> whole(c.dw * c.dh * 4), banded(c.dw * c.dh * 4, 7);
+    std::vector<float> scratch(8 * c.dw);
+    resize_rgba_u8(whole.data(), c.dw, c.dh, src.data(), c.sw, c.sh, scratch.data());
+    for (std::size_t y0 = 0; y0 < c.dh; y0 += c.band) {
+      const std::size_t y1 = std::min(c.dh, y0 + c.band);
+      std::size_t s0 = 0, s1 = 0;
+      resize_source_rows(c.dh, c.sh, y0, y1, &s0, &s1);
+      ASSERT_LT(s0, s1);
+      ASSERT_LE(s1, c.sh);
+      const std::vector<uint8_t> rows(src.begin() + s0 * c.sw * 4, src.begin() + s1 * c.sw * 4);
+      resize_rgba_u8_rows(banded.data() + y0 * c.dw * 4, c.dw, c.dh, y0, y1, rows.data(), s0, c.sw,
+                          c.sh, scratch.data());
+    }
+    EXPECT_EQ(banded, whole) << c.sw << "x" << c.sh << " -> " << c.dw << "x" << c.dh << " in bands of " << c.band;
+  }
+}
+
 TEST(Image, StrengthBlendsWithThePhoto) {
   const std::size_t w = 7, h = 3, n = w * h;
   const auto photo = random_rgba(w, h, 3);
