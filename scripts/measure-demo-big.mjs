@@ -30,6 +30,9 @@ const timer = setInterval(() => { // RSS in KiB
   } catch {}
 }, 250);
 await page.getByTestId('upload-input').setInputFiles(photo);
+// Decoding a big photo takes a moment: stylizing before it is chosen would run the sample.
+await page.waitForFunction((name) => document.getElementById('photo-name').textContent === name,
+  photo.split('/').pop(), { timeout: 60000 });
 await page.getByTestId('max-size').selectOption('0');
 await page.waitForFunction(() => !document.querySelector('[data-testid="stylize-button"]').disabled, null, { timeout: 60000 });
 const t0 = Date.now();

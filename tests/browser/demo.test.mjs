@@ -287,6 +287,8 @@ for (const isolation of [true, false]) {
         }
       }
       await page.getByTestId('upload-input').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: PNG.sync.write(png) });
+      // The upload is decoded asynchronously; until then Stylize would paint the sample photo.
+      await page.waitForFunction(() => document.getElementById('photo-name').textContent === 'big.png', null, { timeout: 60_000 });
       const ist = await init({ threads: 1 });
       const style = ist.styles()[0].name;
       ist.dispose();
