@@ -40,15 +40,17 @@ float block_sum(const float* x, std::size_t n) {
   return s;
 }
 
-// Sums of d = x - m and of d^2 over x[0, n), n <= kBlock.
-void block_deviations(float* sum_d, float* sum_dd, const float* x, std::size_t n, float m) {
-  const vfloat vm = splat(m);
+// Running sums of d = x - m and of d^2 in four vectors each (four independent chains): the
+// deviation step shared by block_deviations and the one-sweep loop of apply_and_measure, so
+// both give the same bits.
+struct Deviations {
   vfloat d0 = zero(), d1 = zero(), d2 = zero(), d3 = zero();
   vfloat q0 = zero(), q1 = zero(), q2 = zero(), q3 = zero();
-  std::size_t i = 0;
-  for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
-    const vfloat e0 = load(x + i) - vm, e1 = load(x + i + kLanes) - vm;
-    const vfloat e2 = load(x + i + 2 * kLanes) - vm, e3 = load(x + i + 3 * kLanes) - vm;
+
+  // Four vectors from x on.
+  void add4(const float* x, vfloat vm) {
+    const vfloat e0 = load(x) - vm, e1 = load(x + kLanes) - vm;
+    const vfloat e2 = load(x + 2 * kLanes) - vm, e3 = load(x + 3 * kLanes) - vm;
     d0 = d0 + e0;
     d1 = d1 + e1;
     d2 = d2 + e2;
@@ -58,13 +60,24 @@ void block_deviations(float* sum_d, float* sum_dd, const float* x, std::size_t n
     q2 = fmadd(e2, e2, q2);
     q3 = fmadd(e3, e3, q3);
   }
-  for (; i + kLanes <= n; i += kLanes) {
-    const vfloat e = load(x + i) - vm;
+  void add1(const float* x, vfloat vm) {
+    const vfloat e = load(x) - vm;
     d0 = d0 + e;
     q0 = fmadd(e, e, q0);
   }
-  float sd = reduce_add((d0 + d1) + (d2 + d3));
-  float sdd = reduce_add((q0 + q1) + (q2 + q3));
+  float sum_d() const { return reduce_add((d0 + d1) + (d2 + d3)); }
+  float sum_dd() const { return reduce_add((q0 + q1) + (q2 + q3)); }
+};
+
+// Sums of d = x - m and of d^2 over x[0, n), n <= kBlock.
+void block_deviations(float* sum_d, float* sum_dd, const float* x, std::size_t n, float m) {
+  const vfloat vm = splat(m);
+  Deviations dev;
+  std::size_t i = 0;
+  for (; i + 4 * kLanes <= n; i += 4 * kLanes) dev.add4(x + i, vm);
+  for (; i + kLanes <= n; i += kLanes) dev.add1(x + i, vm);
+  float sd = dev.sum_d();
+  float sdd = dev.sum_dd();
   for (; i < n; ++i) {
     const float e = x[i] - m;
     sd += e;
@@ -192,8 +205,7 @@ void apply_and_measure(float* yp, const float* xp, const Affine& a, const float*
     const vfloat vm = splat(pending);
     const bool prefetch = (k + 1) * kBlock + kPrefetchAhead <= readable;
     vfloat a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
-    vfloat d0 = zero(), d1 = zero(), d2 = zero(), d3 = zero();
-    vfloat q0 = zero(), q1 = zero(), q2 = zero(), q3 = zero();
+    Deviations dev;
     for (std::size_t i = 0; i < kBlock; i += 4 * kLanes) {
       for (std::size_t j = 0; prefetch && j < 4 * kLanes; j += 64 / sizeof(float)) {
         __builtin_prefetch(nb + i + j + kPrefetchAhead);  // each 64-byte line once
@@ -206,23 +218,9 @@ void apply_and_measure(float* yp, const float* xp, const Affine& a, const float*
       a1 = a1 + load(nb + i + kLanes);
       a2 = a2 + load(nb + i + 2 * kLanes);
       a3 = a3 + load(nb + i + 3 * kLanes);
-      if (k > 0) {
-        const vfloat e0 = load(pb + i) - vm, e1 = load(pb + i + kLanes) - vm;
-        const vfloat e2 = load(pb + i + 2 * kLanes) - vm, e3 = load(pb + i + 3 * kLanes) - vm;
-        d0 = d0 + e0;
-        d1 = d1 + e1;
-        d2 = d2 + e2;
-        d3 = d3 + e3;
-        q0 = fmadd(e0, e0, q0);
-        q1 = fmadd(e1, e1, q1);
-        q2 = fmadd(e2, e2, q2);
-        q3 = fmadd(e3, e3, q3);
-      }
+      if (k > 0) dev.add4(pb + i, vm);
     }
-    if (k > 0) {
-      merge_block(next, pending, reduce_add((d0 + d1) + (d2 + d3)),
-                  reduce_add((q0 + q1) + (q2 + q3)), kBlock);
-    }
+    if (k > 0) merge_block(next, pending, dev.sum_d(), dev.sum_dd(), kBlock);
     pending = reduce_add((a0 + a1) + (a2 + a3)) / static_cast<float>(kBlock);
   }
   if (full > 0) {
