@@ -1,10 +1,9 @@
-// Package figures for the README and issue notes (not a test): init() time in a fresh Node
-// process, and instance norm throughput through the JS API at 1x64x256x256 against a plain
-// copy of the same bytes. Run: node tests/js/measure.mjs
+// Package figures for the README and issue notes (not a test): the .wasm sizes, init() time in
+// a fresh Node process, and what a fresh output array costs against reusing one (why ops take
+// `out`). Instance norm's own throughput, through the API and in the heap, is `npm run bench`'s.
+// Run: node tests/js/measure.mjs
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-
-import { init } from '../../js/index.node.js';
 
 const median = (a) => a.slice().sort((p, q) => p - q)[a.length >> 1];
 const min = (a) => Math.min(...a);
@@ -44,39 +43,3 @@ for (let i = 0; i < 30; i++) {
   fresh.push(performance.now() - t);
 }
 console.log(`x.slice() (a fresh array: allocation and page faults + copy): best ${rate(min(fresh))}, median ${rate(median(fresh))}`);
-const out = new Float32Array(n);
-for (const threads of [1, 2]) {
-  const ist = await init({ threads });
-  for (const [label, options] of [['fresh output', {}], ['{ out } reused', { out }]]) {
-    const times = [];
-    for (let i = 0; i < 30; i++) {
-      const t = performance.now();
-      ist.instanceNorm(x, shape, options);
-      times.push(performance.now() - t);
-    }
-    console.log(`instanceNorm 1x64x256x256 via JS, ${threads} thread(s), ${label}, counting x read + y written (the call also copies in and out): best ${rate(min(times))}, median ${rate(median(times))}`);
-  }
-  ist.dispose();
-}
-
-// The engine alone, data already in the WASM heap (what a model runner sees): the same call
-// the API makes, without the copies in and out. Single-threaded build, loaded directly.
-{
-  const { readFileSync } = await import('node:fs');
-  const { default: create } = await import('../../dist/instyle-simd-node.mjs');
-  const m = await create({ wasmBinary: readFileSync(new URL('../../dist/instyle-simd-web.wasm', import.meta.url)) });
-  const ptr = m._malloc(bytes) >>> 0;
-  const memory = Object.values(m.asm).find((v) => v instanceof WebAssembly.Memory);
-  new Float32Array(memory.buffer, ptr, n).set(x);
-  const buf = { ptr, size: n };
-  const none = { ptr: 0, size: 0 };
-  const times = [];
-  for (let i = 0; i < 30; i++) {
-    const t = performance.now();
-    const st = m.instanceNorm(buf, buf, shape, none, none, 1e-5, false);
-    times.push(performance.now() - t);
-    if (st.code) throw new Error(st.message);
-  }
-  console.log(`instanceNorm 1x64x256x256 in the heap (in place, 1 thread, no copies): best ${rate(min(times))}, median ${rate(median(times))}`);
-  m._free(ptr);
-}
