@@ -28,6 +28,7 @@
 #include <cassert>
 #include <utility>
 
+#include "register_tile.h"
 #include "simd.h"
 #include "winograd.h"
 
@@ -38,24 +39,7 @@ using namespace simd;
 using std::ptrdiff_t;
 using std::size_t;
 
-// Register budget. AVX-512 has 32 vector registers, AVX2 16. WASM SIMD has no registers of its
-// own: V8 maps it onto the 16 SSE/AVX registers, keeps one as scratch, and has no FMA, so a
-// multiply-add needs a temporary. Every register tile below is sized from these two numbers.
-#if defined(__wasm_simd128__)
-constexpr size_t kVectorRegs = 15;
-constexpr size_t kTempRegs = 2;  // the broadcast weight and the product
-#else
-constexpr size_t kVectorRegs = kLanes >= 16 ? 32 : 16;
-constexpr size_t kTempRegs = 1;  // the broadcast weight
-#endif
-
-// im2col path: kMR x kNV accumulators plus kNV pixel vectors and the temporaries: 4x3 with
-// AVX2, 5x2 in WASM (measured faster there than 4x3, which spills, and 4x2), 8x3 with AVX-512
-// (capped at 8, which divides the usual channel counts).
-constexpr size_t kNV = kVectorRegs >= 32 || kTempRegs == 1 ? 3 : 2;
-constexpr size_t kMR = std::min<size_t>(8, (kVectorRegs - kTempRegs - kNV) / kNV);
-static_assert(kMR >= 1 && kMR * kNV + kNV + kTempRegs <= kVectorRegs);
-constexpr size_t kNR = kNV * kLanes;
+// The im2col path's GEMM uses the shared register tile (register_tile.h): kMR x kNV.
 // 192 output pixels per tile (three rows of a 64-wide plane), in whole strips.
 constexpr size_t kTilePixels = (192 + kNR - 1) / kNR * kNR;
 constexpr size_t kTargetKc = 128;
@@ -229,20 +213,9 @@ void gemm_micro(float* y, size_t ldy, size_t n, const float* a, size_t lda, cons
 using GemmMicro = void (*)(float*, size_t, size_t, const float*, size_t, const float*, size_t,
                            size_t, const float*, bool, bool);
 
-template <size_t MR, size_t... NV>
-constexpr auto gemm_row(std::index_sequence<NV...>) {
-  return std::array<GemmMicro, kNV>{&gemm_micro<MR, NV + 1>...};
-}
-
-template <size_t... MR>
-constexpr auto gemm_table(std::index_sequence<MR...>) {
-  return std::array<std::array<GemmMicro, kNV>, kMR>{
-      gemm_row<MR + 1>(std::make_index_sequence<kNV>())...};
-}
-
 // kGemm[mr - 1][nv - 1]: remainder blocks (fewer channels or pixels) get their own smaller
 // register tiles rather than padding.
-constexpr auto kGemm = gemm_table(std::make_index_sequence<kMR>());
+constexpr auto kGemm = register_tile_table<GemmMicro>([](auto mr, auto nv) { return &gemm_micro<mr, nv>; });
 
 // Direct micro-kernel: output vectors y[o][0, n) of one output row for OG channels (ldy apart),
 // summed over cc input channels of the band (chan_floats apart, already offset to this output

@@ -37,6 +37,7 @@
 #include <utility>
 
 #include "pad.h"
+#include "register_tile.h"
 #include "simd.h"
 
 namespace instyle {
@@ -56,18 +57,8 @@ static_assert(kTile == 2 || kTile == 4);
 constexpr size_t kAlpha = kTile + 2;      // input patch and transformed tile size
 constexpr size_t kXi = kAlpha * kAlpha;   // positions of the transformed tile
 
-// GEMM register tile, as in conv.cpp: kMR output channels x kNV vectors of tiles, accumulators
-// in registers. AVX-512: 8 x 3; AVX2: 4 x 3; WASM (V8 has no FMA and needs a temporary): 5 x 2.
-#if defined(__wasm_simd128__)
-constexpr size_t kVectorRegs = 15;
-constexpr size_t kTempRegs = 2;
-#else
-constexpr size_t kVectorRegs = kLanes >= 16 ? 32 : 16;
-constexpr size_t kTempRegs = 1;
-#endif
-constexpr size_t kNV = kVectorRegs >= 32 || kTempRegs == 1 ? 3 : 2;
-constexpr size_t kMR = std::min<size_t>(8, (kVectorRegs - kTempRegs - kNV) / kNV);
-constexpr size_t kNR = kNV * kLanes;
+// The GEMMs use the register tile conv.cpp's im2col path uses (register_tile.h): kMR output
+// channels x kNV vectors of tiles. AVX-512: 8 x 3; AVX2: 4 x 3; WASM: 5 x 2.
 
 // A block is a rectangle of tile rows x tile columns, about kBlockTiles tiles (1024 outputs):
 // each input row under it is gathered once per channel (a tile row shares 2 of its 6 rows with
@@ -196,19 +187,8 @@ void gemm_micro(float* m, size_t ldm, const float* u, size_t ldu, const float* v
 
 using GemmMicro = void (*)(float*, size_t, const float*, size_t, const float*, size_t, size_t);
 
-template <size_t MR, size_t... NV>
-constexpr auto gemm_row(std::index_sequence<NV...>) {
-  return std::array<GemmMicro, kNV>{&gemm_micro<MR, NV + 1>...};
-}
-
-template <size_t... MR>
-constexpr auto gemm_table(std::index_sequence<MR...>) {
-  return std::array<std::array<GemmMicro, kNV>, kMR>{
-      gemm_row<MR + 1>(std::make_index_sequence<kNV>())...};
-}
-
 // kGemm[mr - 1][nv - 1]: remainder channel blocks and tile strips get smaller register tiles.
-constexpr auto kGemm = gemm_table(std::make_index_sequence<kMR>());
+constexpr auto kGemm = register_tile_table<GemmMicro>([](auto mr, auto nv) { return &gemm_micro<mr, nv>; });
 
 struct Plan {
   size_t OH, OW, tiles_h, tiles_w;
