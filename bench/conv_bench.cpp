@@ -78,6 +78,23 @@ void BM_Conv2d_3x3s2_64to128_128x128(benchmark::State& state) {
 void BM_Conv2d_3x3_128to64_128x128(benchmark::State& state) {
   run(state, layer(128, 64, 128, 3, 1), false);
 }
+// The same conv reading the 64x64 tensor with the 2x upsampling folded in (conv.h: up_h,
+// up_w), as the model planner runs it: compare with the line above, which reads a tensor
+// already upsampled to 128x128.
+void BM_Conv2d_3x3_128to64_up2_64x64(benchmark::State& state) {
+  Conv2dShape s = layer(128, 64, 64, 3, 1);
+  s.up_h = s.up_w = 2;
+  run(state, s, false);
+}
+// The last upsampling conv, folded: 64 channels at 128x128 in, 32 at 256x256 out.
+void BM_Conv2d_3x3_64to32_up2_128x128(benchmark::State& state) {
+  Conv2dShape s = layer(64, 32, 128, 3, 1);
+  s.up_h = s.up_w = 2;
+  run(state, s, false);
+}
+void BM_Conv2d_3x3_64to32_256x256(benchmark::State& state) {
+  run(state, layer(64, 32, 256, 3, 1), false);
+}
 // The last layer, back to RGB.
 void BM_Conv2d_9x9_32to3_256x256(benchmark::State& state) {
   run(state, layer(32, 3, 256, 9, 1), false);
@@ -112,6 +129,9 @@ BENCHMARK(BM_Conv2d_9x9_3to32_256x256)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_3x3s2_32to64_256x256)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_3x3s2_64to128_128x128)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_3x3_128to64_128x128)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Conv2d_3x3_128to64_up2_64x64)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Conv2d_3x3_64to32_256x256)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Conv2d_3x3_64to32_up2_128x128)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_9x9_32to3_256x256)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_Depthwise3x3_128_64x64)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2d_1x1_128to128_64x64)->Unit(benchmark::kMillisecond);

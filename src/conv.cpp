@@ -82,8 +82,9 @@ Plan make_plan(const Conv2dShape& s) {
   assert(s.groups >= 1 && s.C % s.groups == 0 && s.O % s.groups == 0);
   assert(s.kH >= 1 && s.kW >= 1 && s.stride_h >= 1 && s.stride_w >= 1);
   assert(s.dilation_h >= 1 && s.dilation_w >= 1);
-  assert(s.H + s.pad_top + s.pad_bottom >= s.dilation_h * (s.kH - 1) + 1);
-  assert(s.W + s.pad_left + s.pad_right >= s.dilation_w * (s.kW - 1) + 1);
+  assert(s.up_h >= 1 && s.up_w >= 1);
+  assert(s.in_h() + s.pad_top + s.pad_bottom >= s.dilation_h * (s.kH - 1) + 1);
+  assert(s.in_w() + s.pad_left + s.pad_right >= s.dilation_w * (s.kW - 1) + 1);
   Plan p{};
   p.Cg = s.C / s.groups;
   p.Og = s.O / s.groups;
@@ -284,10 +285,11 @@ std::pair<size_t, size_t> inside_columns(ptrdiff_t off, size_t sw, size_t W, siz
 }
 
 // Writes n padded-input values of one input row (`row`, or nullptr for a zero-padding row) for
-// output columns ox0 .. ox0+n: column ox reads input column ox*sw + off. [lo, hi) is where that
-// column lies inside the row (inside_columns); outside it the pad mode decides.
+// output columns ox0 .. ox0+n: column ox reads input column ox*sw + off of the row upsampled
+// `up` times (W wide; row holds W / up values). [lo, hi) is where that column lies inside the
+// row (inside_columns); outside it the pad mode decides.
 void gather_row(float* dst, const float* row, size_t ox0, size_t n, size_t sw, ptrdiff_t off,
-                size_t lo, size_t hi, size_t W, PadMode mode) {
+                size_t lo, size_t hi, size_t W, size_t up, PadMode mode) {
   if (!row) {
     zero_floats(dst, n);
     return;
@@ -297,11 +299,20 @@ void gather_row(float* dst, const float* row, size_t ox0, size_t n, size_t sw, p
   auto border = [&](size_t from, size_t to) {
     for (size_t ox = from; ox < to; ++ox) {
       const ptrdiff_t ix = pad_source_index(ptrdiff_t(ox * sw) + off, ptrdiff_t(W), mode);
-      dst[ox - ox0] = ix < 0 ? 0.f : row[ix];
+      dst[ox - ox0] = ix < 0 ? 0.f : row[size_t(ix) / up];
     }
   };
   border(ox0, a);
-  if (sw == 1) {
+  if (up > 1) {
+    // Column ox*sw + off of the upsampled row is value (ox*sw + off) / up: walk it without a
+    // division per value.
+    const size_t first = size_t(ptrdiff_t(a * sw) + off);
+    size_t ix = first / up, phase = first % up;
+    for (size_t ox = a; ox < b; ++ox) {
+      dst[ox - ox0] = row[ix];
+      for (phase += sw; phase >= up; phase -= up) ++ix;
+    }
+  } else if (sw == 1) {
     copy_floats(dst + (a - ox0), row + ptrdiff_t(a) + off, b - a);
   } else {
     const float* src = row + ptrdiff_t(a * sw) + off;
@@ -320,7 +331,7 @@ void gather_tile(float* B, const float* xg, size_t c0, size_t c1, size_t p0, siz
   for (size_t ky = 0; ky < s.kH; ++ky) {
     for (size_t kx = 0; kx < s.kW; ++kx) {
       const ptrdiff_t off = ptrdiff_t(kx * s.dilation_w) - ptrdiff_t(s.pad_left);
-      const auto [lo, hi] = inside_columns(off, s.stride_w, s.W, p.OW);
+      const auto [lo, hi] = inside_columns(off, s.stride_w, s.in_w(), p.OW);
       for (size_t c = c0; c < c1; ++c) {
         float* dst = B + (((c - c0) * s.kH + ky) * s.kW + kx) * p.ldb;
         const float* xc = xg + c * HW;
@@ -329,9 +340,9 @@ void gather_tile(float* B, const float* xg, size_t c0, size_t c1, size_t p0, siz
           const size_t n = std::min(p.OW - ox, np - j);
           const ptrdiff_t iy = pad_source_index(
               ptrdiff_t(oy * s.stride_h + ky * s.dilation_h) - ptrdiff_t(s.pad_top),
-              ptrdiff_t(s.H), s.pad_mode);
-          gather_row(dst + j, iy < 0 ? nullptr : xc + iy * s.W, ox, n, s.stride_w, off, lo, hi,
-                     s.W, s.pad_mode);
+              ptrdiff_t(s.in_h()), s.pad_mode);
+          gather_row(dst + j, iy < 0 ? nullptr : xc + size_t(iy) / s.up_h * s.W, ox, n,
+                     s.stride_w, off, lo, hi, s.in_w(), s.up_w, s.pad_mode);
           j += n;
           ox = 0;
           ++oy;
@@ -384,14 +395,15 @@ void conv_band_direct(float* y, const float* x, const float* w, const float* bia
     d.cc = c1 - c0;
     for (size_t q = 0; q < sw; ++q) {
       const ptrdiff_t off = ptrdiff_t(q) - ptrdiff_t(s.pad_left);
-      const auto [lo, hi] = inside_columns(off, sw, s.W, p.phase_w);
+      const auto [lo, hi] = inside_columns(off, sw, s.in_w(), p.phase_w);
       for (size_t c = c0; c < c1; ++c) {
         for (size_t r = 0; r < rows_in; ++r) {
           const ptrdiff_t iy = pad_source_index(
-              ptrdiff_t(oy0 * s.stride_h + r) - ptrdiff_t(s.pad_top), ptrdiff_t(s.H), s.pad_mode);
+              ptrdiff_t(oy0 * s.stride_h + r) - ptrdiff_t(s.pad_top), ptrdiff_t(s.in_h()),
+              s.pad_mode);
           gather_row(band + (c - c0) * p.chan_floats + r * p.row_floats + q * p.phase_w,
-                     iy < 0 ? nullptr : xg + (c * s.H + iy) * s.W, 0, p.phase_w, sw, off, lo, hi,
-                     s.W, s.pad_mode);
+                     iy < 0 ? nullptr : xg + (c * s.H + size_t(iy) / s.up_h) * s.W, 0, p.phase_w,
+                     sw, off, lo, hi, s.in_w(), s.up_w, s.pad_mode);
         }
       }
     }
@@ -454,13 +466,14 @@ void conv2d_f32_ref(float* y, const float* x, const float* w, const float* bias,
             for (size_t ky = 0; ky < s.kH; ++ky) {
               const ptrdiff_t iy = pad_source_index(
                   ptrdiff_t(oy * s.stride_h + ky * s.dilation_h) - ptrdiff_t(s.pad_top),
-                  ptrdiff_t(s.H), s.pad_mode);
+                  ptrdiff_t(s.in_h()), s.pad_mode);
               for (size_t kx = 0; kx < s.kW; ++kx) {
                 const ptrdiff_t ix = pad_source_index(
                     ptrdiff_t(ox * s.stride_w + kx * s.dilation_w) - ptrdiff_t(s.pad_left),
-                    ptrdiff_t(s.W), s.pad_mode);
+                    ptrdiff_t(s.in_w()), s.pad_mode);
                 if (iy < 0 || ix < 0) continue;
-                acc += double(x[((n * s.C + g * Cg + c) * s.H + iy) * s.W + ix]) *
+                const size_t sy = size_t(iy) / s.up_h, sx = size_t(ix) / s.up_w;
+                acc += double(x[((n * s.C + g * Cg + c) * s.H + sy) * s.W + sx]) *
                        double(w[((o * Cg + c) * s.kH + ky) * s.kW + kx]);
               }
             }

@@ -10,6 +10,11 @@
 // y: [N, O, out_h(), out_w()]. Padding is applied on the fly while gathering input rows: no
 // padded copy of the whole input is made. Kernels allocate nothing: scratch comes from
 // `workspace` (conv2d_workspace_size floats). y must not alias x.
+//
+// up_h, up_w > 1: the convolution reads x upsampled (nearest neighbour) by these whole factors,
+// without that image being made: position (iy, ix) of the in_h() x in_w() input it pads and
+// convolves is x[iy / up_h][ix / up_w]. This is an Upsample followed by a conv, folded by the
+// model planner: the upsampled tensor, often the largest of a style network, never exists.
 #pragma once
 
 #include <cstddef>
@@ -26,12 +31,16 @@ struct Conv2dShape {
   std::size_t dilation_h = 1, dilation_w = 1;
   std::size_t groups = 1;  // C % groups == 0 and O % groups == 0; groups == C is depthwise
   PadMode pad_mode = PadMode::kZeros;
+  std::size_t up_h = 1, up_w = 1;  // nearest-neighbour upsampling of x before padding
 
+  // The size of the image the kernel slides over (before padding): x's, upsampled.
+  std::size_t in_h() const { return H * up_h; }
+  std::size_t in_w() const { return W * up_w; }
   std::size_t out_h() const {
-    return (H + pad_top + pad_bottom - dilation_h * (kH - 1) - 1) / stride_h + 1;
+    return (in_h() + pad_top + pad_bottom - dilation_h * (kH - 1) - 1) / stride_h + 1;
   }
   std::size_t out_w() const {
-    return (W + pad_left + pad_right - dilation_w * (kW - 1) - 1) / stride_w + 1;
+    return (in_w() + pad_left + pad_right - dilation_w * (kW - 1) - 1) / stride_w + 1;
   }
   // Multiply-adds times two: the usual FLOP count for benchmarks.
   double flops() const {

@@ -285,11 +285,12 @@ void transform_filters(float* U, const float* w, const Conv2dShape& s, const Pla
 // Gathers padded-input rows [r0, r0 + nrows) of channel plane xc under tiles [tx0, tx0 + n)
 // into buf, split into kTile column phases: buf[(r*kTile + q)*nbuf + k] is row r0 + r, column
 // (tx0 + k)*kTile + q, resolved by the pad mode (also past the padding, where only outputs
-// beyond the image read it). k runs to n rounded up to vectors, plus one.
+// beyond the image read it). k runs to n rounded up to vectors, plus one. With s.up_h/up_w > 1
+// the rows and columns are those of xc upsampled (conv.h), read in place.
 void gather_rows(float* buf, const float* xc, size_t r0, size_t nrows, size_t tx0, size_t n,
                  ptrdiff_t prefetch_ahead, const Conv2dShape& s, const Plan& p) {
   const ptrdiff_t nk = ptrdiff_t(round_up(n, kLanes) + 1), m = ptrdiff_t(kTile);
-  const ptrdiff_t W = ptrdiff_t(s.W);
+  const ptrdiff_t W = ptrdiff_t(s.in_w()), up = ptrdiff_t(s.up_w);
   // Column of (k, q): k*m + q + off. Tiles k in [lo, hi) have all m columns inside the row
   // (one contiguous run, de-interleaved into the phases); the others go through the pad mode.
   const ptrdiff_t off = ptrdiff_t(tx0 * kTile) - ptrdiff_t(s.pad_left);
@@ -297,18 +298,18 @@ void gather_rows(float* buf, const float* xc, size_t r0, size_t nrows, size_t tx
   const ptrdiff_t hi = std::clamp<ptrdiff_t>(W - off < m ? 0 : (W - off - m) / m + 1, lo, nk);
   for (size_t r = 0; r < nrows; ++r) {
     const ptrdiff_t iy = pad_source_index(ptrdiff_t(r0 + r) - ptrdiff_t(s.pad_top),
-                                          ptrdiff_t(s.H), s.pad_mode);
+                                          ptrdiff_t(s.in_h()), s.pad_mode);
     float* __restrict__ dst = buf + r * kTile * p.nbuf;
     if (iy < 0) {
       for (size_t q = 0; q < kTile; ++q) std::memset(dst + q * p.nbuf, 0, nk * sizeof(float));
       continue;
     }
-    const float* __restrict__ row = xc + iy * W;
+    const float* __restrict__ row = xc + iy / ptrdiff_t(s.up_h) * ptrdiff_t(s.W);
     // A block's rows are short and spread over C planes, too many streams for the hardware
     // prefetcher: fetch the same rows of a later channel now (128 -> 64 channels at 128x128:
     // 253 -> 300 GFLOP/s; the gather's loads had been a third of the time).
     if (prefetch_ahead != 0) {
-      const ptrdiff_t a = std::max<ptrdiff_t>(off, 0), b = std::min(W, off + nk * m);
+      const ptrdiff_t a = std::max<ptrdiff_t>(off, 0) / up, b = std::min(W, off + nk * m) / up;
       for (ptrdiff_t x = a; x < b; x += 16) __builtin_prefetch(row + prefetch_ahead + x);
       if (a < b) __builtin_prefetch(row + prefetch_ahead + b - 1);
     }
@@ -316,15 +317,33 @@ void gather_rows(float* buf, const float* xc, size_t r0, size_t nrows, size_t tx
       for (ptrdiff_t k = k0; k < k1; ++k) {
         for (ptrdiff_t q = 0; q < m; ++q) {
           const ptrdiff_t ix = pad_source_index(k * m + q + off, W, s.pad_mode);
-          dst[q * p.nbuf + k] = ix < 0 ? 0.f : row[ix];
+          dst[q * p.nbuf + k] = ix < 0 ? 0.f : row[ix / up];
         }
       }
     };
     border(0, lo);
-    for (ptrdiff_t k = lo; k < hi; ++k) {
-      const float* src = row + (k * m + off);
-      INSTYLE_UNROLL
-      for (size_t q = 0; q < kTile; ++q) dst[q * p.nbuf + k] = src[q];
+    if (up == 1) {
+      for (ptrdiff_t k = lo; k < hi; ++k) {
+        const float* src = row + (k * m + off);
+        INSTYLE_UNROLL
+        for (size_t q = 0; q < kTile; ++q) dst[q * p.nbuf + k] = src[q];
+      }
+    } else if (m % up == 0) {
+      // Upsampled by a factor dividing the tile width (2, 3): every tile starts at the same
+      // phase of the repeats, so one pattern of source offsets serves the whole run (a
+      // division per value had halved the conv's speed).
+      const ptrdiff_t phase = (off % up + up) % up;
+      ptrdiff_t pattern[kTile];
+      for (ptrdiff_t q = 0; q < m; ++q) pattern[q] = (phase + q) / up;
+      const float* src = row + (lo * m + off - phase) / up;
+      for (ptrdiff_t k = lo; k < hi; ++k, src += m / up) {
+        INSTYLE_UNROLL
+        for (size_t q = 0; q < kTile; ++q) dst[q * p.nbuf + k] = src[pattern[q]];
+      }
+    } else {
+      for (ptrdiff_t k = lo; k < hi; ++k) {
+        for (ptrdiff_t q = 0; q < m; ++q) dst[q * p.nbuf + k] = row[(k * m + q + off) / up];
+      }
     }
     border(hi, nk);
   }
@@ -410,8 +429,8 @@ void transform_output_run(float* yo, const float* M, size_t ldxi, size_t n, size
 
 bool winograd_supported(const Conv2dShape& s) {
   return s.kH == 3 && s.kW == 3 && s.stride_h == 1 && s.stride_w == 1 && s.dilation_h == 1 &&
-         s.dilation_w == 1 && s.groups == 1 && s.H + s.pad_top + s.pad_bottom >= 3 &&
-         s.W + s.pad_left + s.pad_right >= 3;
+         s.dilation_w == 1 && s.groups == 1 && s.in_h() + s.pad_top + s.pad_bottom >= 3 &&
+         s.in_w() + s.pad_left + s.pad_right >= 3;
 }
 
 // The choice may depend only on what every slice of the output channels shares: the model

@@ -918,9 +918,9 @@ Status Planner::plan_concat(const Node& node, Step* s) {
 
 // ---------------------------------------------------------------------------------------------
 
-// Folds ReflectionPad/ZeroPad into the following convolution (its kernel pads on the fly)
-// and a ReLU into the conv, norm or addition before it, when nothing else reads the
-// intermediate value.
+// Folds ReflectionPad/ZeroPad and a nearest-neighbour Upsample before it into the following
+// convolution (its kernel pads and upsamples on the fly while gathering) and a ReLU into the
+// conv, norm or addition before it, when nothing else reads the intermediate value.
 void Planner::fuse() {
   std::vector<int> uses(p_.values.size(), 0), producer(p_.values.size(), -1);
   for (std::size_t i = 0; i < p_.steps.size(); ++i) {
@@ -935,25 +935,41 @@ void Planner::fuse() {
   for (std::size_t i = 0; i < p_.steps.size(); ++i) {
     Step& s = p_.steps[i];
     if (s.kind == StepKind::kConv) {
-      const int x = s.inputs[0];
-      const int pi = alias_of_[x] < 0 ? producer[x] : -1;
-      if (pi < 0 || uses[x] != 1) continue;
-      const Step& pad = p_.steps[pi];
+      // The step that makes input value x, if only this conv reads x and x is not a view.
+      auto sole_producer = [&](int x) {
+        return alias_of_[x] < 0 && uses[x] == 1 ? producer[x] : -1;
+      };
+      int pi = sole_producer(s.inputs[0]);
       const Conv2dShape& c = s.conv;
       const bool conv_unpadded = c.pad_top == 0 && c.pad_left == 0 && c.pad_bottom == 0 && c.pad_right == 0;
-      if (pad.kind != StepKind::kPad || !conv_unpadded || pad.NC != s.batch * c.C ||
-          (pad.pad_mode == PadMode::kZeros && pad.pad_value != 0.f)) {
-        continue;
+      if (pi >= 0 && p_.steps[pi].kind == StepKind::kPad && conv_unpadded &&
+          p_.steps[pi].NC == s.batch * c.C &&
+          !(p_.steps[pi].pad_mode == PadMode::kZeros && p_.steps[pi].pad_value != 0.f)) {
+        const Step& pad = p_.steps[pi];
+        s.inputs[0] = pad.inputs[0];
+        s.conv.H = pad.H;
+        s.conv.W = pad.W;
+        s.conv.pad_top = pad.top;
+        s.conv.pad_left = pad.left;
+        s.conv.pad_bottom = pad.bottom;
+        s.conv.pad_right = pad.right;
+        s.conv.pad_mode = pad.pad_mode;
+        removed[pi] = true;
+        pi = sole_producer(s.inputs[0]);
       }
-      s.inputs[0] = pad.inputs[0];
-      s.conv.H = pad.H;
-      s.conv.W = pad.W;
-      s.conv.pad_top = pad.top;
-      s.conv.pad_left = pad.left;
-      s.conv.pad_bottom = pad.bottom;
-      s.conv.pad_right = pad.right;
-      s.conv.pad_mode = pad.pad_mode;
-      removed[pi] = true;
+      // A nearest-neighbour upsampling by whole factors before it (TransformerNet's
+      // UpsampleConvLayer: Resize, ReflectionPad, Conv): the conv reads the smaller tensor
+      // in place, so the upsampled one, the largest of such a network, is never made.
+      if (pi >= 0 && p_.steps[pi].kind == StepKind::kUpsampleNearest &&
+          p_.steps[pi].NC == s.batch * c.C && c.up_h == 1 && c.up_w == 1) {
+        const Step& up = p_.steps[pi];
+        s.inputs[0] = up.inputs[0];
+        s.conv.H = up.H;
+        s.conv.W = up.W;
+        s.conv.up_h = up.scale_h;
+        s.conv.up_w = up.scale_w;
+        removed[pi] = true;
+      }
     } else if (s.kind == StepKind::kUnary && s.unary == UnaryFn::kRelu) {
       const int x = s.inputs[0];
       const int pi = alias_of_[x] < 0 ? producer[x] : -1;

@@ -103,10 +103,15 @@ Result<ReceptiveField> receptive_field(const Plan& plan) {
     if (!in.spatial) continue;
     Field out = in;
     switch (s.kind) {
-      case StepKind::kConv:
-        out.axis[0] = through_conv(in.axis[0], s.conv.kH, s.conv.stride_h, s.conv.dilation_h, s.conv.pad_top);
-        out.axis[1] = through_conv(in.axis[1], s.conv.kW, s.conv.stride_w, s.conv.dilation_w, s.conv.pad_left);
+      case StepKind::kConv: {
+        // A folded upsampling first (conv.h: up_h, up_w), then the kernel.
+        const Conv2dShape& c = s.conv;
+        const Axis h = c.up_h > 1 ? through_resize(in.axis[0], c.H, c.in_h()) : in.axis[0];
+        const Axis w = c.up_w > 1 ? through_resize(in.axis[1], c.W, c.in_w()) : in.axis[1];
+        out.axis[0] = through_conv(h, c.kH, c.stride_h, c.dilation_h, c.pad_top);
+        out.axis[1] = through_conv(w, c.kW, c.stride_w, c.dilation_w, c.pad_left);
         break;
+      }
       case StepKind::kConvTranspose:
         out.axis[0] = through_conv_transpose(in.axis[0], s.convt.kH, s.convt.stride_h, s.convt.dilation_h, s.convt.pad_top);
         out.axis[1] = through_conv_transpose(in.axis[1], s.convt.kW, s.convt.stride_w, s.convt.dilation_w, s.convt.pad_left);

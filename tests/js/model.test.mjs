@@ -210,9 +210,12 @@ for (const threads of VARIANTS) {
       assert.equal(info.ops.InstanceNormalization, 15);
       assert.equal(info.instanceNormLayers, 15);
       assert.deepEqual(info.outputShape, [1, 3, 1024, 1024]);
-      assert.equal(info.steps, 38);
+      // 16 convs (padding and upsampling folded in), 15 INs (with their ReLUs), 5 adds.
+      assert.equal(info.steps, 36);
       assert.ok(info.peakBytes >= info.arenaBytes + info.weightBytes);
-      assert.ok(info.arenaBytes <= 3 * 128 * 2 ** 20, `arena ${info.arenaBytes}`);
+      // The last upsampling conv's input (64 channels at half size) and output (32 at full):
+      // 1.5x the largest activation, 128 MiB, since the upsampled tensor is never made.
+      assert.ok(info.arenaBytes <= 1.5 * 128 * 2 ** 20 + 2 ** 20, `arena ${info.arenaBytes}`);
       assert.deepEqual(model.info([1, 3, 64, 80]).outputShape, [1, 3, 64, 80]);
       assert.deepEqual(model.info().inputShape, [1, 3, 512, 512]);
       if (threads === 1) {

@@ -503,6 +503,62 @@ TEST(Conv2d, OnTheFlyPaddingEqualsExplicitPad) {
   }
 }
 
+// An upsampling folded into the conv (up_h, up_w) equals upsampling the input first (nearest
+// neighbour, whole factors) and running the plain conv on it, on every path: Winograd (3x3,
+// 16+ channels), im2col and direct (few output channels), with padding and strides.
+TEST(Conv2d, FoldedUpsamplingEqualsExplicitUpsample) {
+  struct Case {
+    std::size_t C, O, k, stride, up_h, up_w;
+  };
+  const Case cases[] = {{16, 8, 3, 1, 2, 2},  {32, 17, 3, 1, 2, 2}, {5, 12, 3, 1, 2, 2},
+                        {6, 9, 5, 2, 3, 2},   {4, 3, 3, 1, 2, 2},   {7, 2, 9, 1, 2, 3},
+                        {20, 20, 3, 1, 1, 2}, {3, 16, 1, 1, 2, 2},  {16, 8, 3, 1, 3, 3},
+                        {17, 5, 3, 1, 4, 4}};
+  std::uint32_t seed = 9100;
+  for (const Case& c : cases) {
+    for (PadMode mode : {PadMode::kReflect, PadMode::kZeros, PadMode::kEdge}) {
+      Conv2dShape s;
+      s.N = 1 + seed % 2;
+      s.C = c.C;
+      s.O = c.O;
+      s.H = 7;
+      s.W = 10;
+      s.kH = s.kW = c.k;
+      s.stride_h = s.stride_w = c.stride;
+      s.pad_top = s.pad_left = c.k / 2;
+      s.pad_bottom = c.k / 2 + 1;
+      s.pad_right = c.k / 2;
+      s.pad_mode = mode;
+      s.up_h = c.up_h;
+      s.up_w = c.up_w;
+      ++seed;
+      const auto x = random_vector(s.N * s.C * s.H * s.W, seed);
+      const auto w = random_vector(s.O * s.C * s.kH * s.kW, seed + 1);
+      const auto b = random_vector(s.O, seed + 2);
+
+      Conv2dShape u = s;  // the same conv over the upsampled image
+      u.H = s.in_h();
+      u.W = s.in_w();
+      u.up_h = u.up_w = 1;
+      std::vector<float> xu(u.N * u.C * u.H * u.W);
+      for (std::size_t p = 0; p < s.N * s.C; ++p) {
+        for (std::size_t iy = 0; iy < u.H; ++iy) {
+          for (std::size_t ix = 0; ix < u.W; ++ix) {
+            xu[(p * u.H + iy) * u.W + ix] = x[(p * s.H + iy / s.up_h) * s.W + ix / s.up_w];
+          }
+        }
+      }
+      ASSERT_EQ(winograd_eligible(u), winograd_eligible(s));
+      const std::string what = describe(s, true, true) + " up" + std::to_string(s.up_h) + "," +
+                               std::to_string(s.up_w);
+      EXPECT_TRUE(all_close(run_ref(x, w, b.data(), s, true), run_ref(xu, w, b.data(), u, true), 0.f))
+          << "ref, " << what;
+      EXPECT_TRUE(all_close(run_simd(x, w, b.data(), s, true), run_simd(xu, w, b.data(), u, true), 0.f))
+          << what;
+    }
+  }
+}
+
 // The workspace is a tile, not an image: it must not grow with the number of rows, and at most
 // with the width by a band of rows.
 TEST(Conv2d, WorkspaceIsBoundedByATile) {

@@ -73,11 +73,14 @@ TEST(Model, InfoCountsTransformerNetParameters) {
     EXPECT_EQ(i.output_shape, (Shape{1, 3, 1024, 1024}));
     // 16 convolutions; their FLOPs are about 20.2 G at 256x256, so 16x at 1024x1024.
     EXPECT_NEAR(i.flops / 1e9, 16 * 20.2, 16 * 0.3) << name;
-    // The largest activation is 32 channels at full size (128 MiB); liveness keeps the
-    // arena to a few of those, where keeping every activation would need 2 GiB and more.
+    // The largest activation is 32 channels at full size (128 MiB). Liveness keeps the arena
+    // to the largest step's input and output, where keeping every activation would need 2 GiB
+    // and more; with the upsamplings folded into their convs (the 64-channel full-size tensor
+    // is never made) that step is the last upsampling conv: 64 channels at half size in, 32 at
+    // full size out, 1.5x the largest (it was 3x with the upsampled tensor).
     const std::size_t big = std::size_t(32) * 1024 * 1024 * 4;
-    EXPECT_LE(i.arena_bytes, 3 * big) << name;
-    EXPECT_GE(i.arena_bytes, 2 * big) << name;
+    EXPECT_LE(i.arena_bytes, big * 3 / 2 + (std::size_t(1) << 20)) << name;
+    EXPECT_GE(i.arena_bytes, big * 3 / 2) << name;
     std::printf("  %s at 1024x1024: %zu steps, arena %.1f MiB, workspace %.1f MiB, "
                 "weights %.1f MiB, io %.1f MiB, peak %.1f MiB\n",
                 name, i.steps, i.arena_bytes / 1048576.0, i.workspace_bytes / 1048576.0,
@@ -85,14 +88,14 @@ TEST(Model, InfoCountsTransformerNetParameters) {
   }
 }
 
-TEST(Model, FusesPaddingAndReluIntoTheirNeighbours) {
+TEST(Model, FusesPaddingUpsamplingAndReluIntoTheirNeighbours) {
   auto m = load(test::test_models_dir() + "/transformer.opset13.onnx");
   ASSERT_TRUE(m);
   auto info = m->info({{1, 3, 64, 64}});
   ASSERT_TRUE(info.ok());
-  // 16 convs (reflection padding folded in), 15 INs (their ReLUs folded in), 5 adds and 2
-  // upsamples: nothing else is left once the shape arithmetic is folded.
-  EXPECT_EQ(info.value().steps, 16u + 15u + 5u + 2u);
+  // 16 convs (reflection padding and the 2 upsamplings folded in), 15 INs (their ReLUs folded
+  // in) and 5 adds: nothing else is left once the shape arithmetic is folded.
+  EXPECT_EQ(info.value().steps, 16u + 15u + 5u);
 }
 
 TEST(Model, StepwiseRunMatchesRunAndReportsProgress) {
