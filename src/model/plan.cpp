@@ -939,6 +939,14 @@ void Planner::fuse() {
       auto sole_producer = [&](int x) {
         return alias_of_[x] < 0 && uses[x] == 1 ? producer[x] : -1;
       };
+      // The conv reads the producer's input instead (of H x W per plane); the producer goes.
+      auto fold = [&](int pi) {
+        const Step& from = p_.steps[pi];
+        s.inputs[0] = from.inputs[0];
+        s.conv.H = from.H;
+        s.conv.W = from.W;
+        removed[pi] = true;
+      };
       int pi = sole_producer(s.inputs[0]);
       const Conv2dShape& c = s.conv;
       const bool conv_unpadded = c.pad_top == 0 && c.pad_left == 0 && c.pad_bottom == 0 && c.pad_right == 0;
@@ -946,15 +954,12 @@ void Planner::fuse() {
           p_.steps[pi].NC == s.batch * c.C &&
           !(p_.steps[pi].pad_mode == PadMode::kZeros && p_.steps[pi].pad_value != 0.f)) {
         const Step& pad = p_.steps[pi];
-        s.inputs[0] = pad.inputs[0];
-        s.conv.H = pad.H;
-        s.conv.W = pad.W;
         s.conv.pad_top = pad.top;
         s.conv.pad_left = pad.left;
         s.conv.pad_bottom = pad.bottom;
         s.conv.pad_right = pad.right;
         s.conv.pad_mode = pad.pad_mode;
-        removed[pi] = true;
+        fold(pi);
         pi = sole_producer(s.inputs[0]);
       }
       // A nearest-neighbour upsampling by whole factors before it (TransformerNet's
@@ -962,13 +967,9 @@ void Planner::fuse() {
       // in place, so the upsampled one, the largest of such a network, is never made.
       if (pi >= 0 && p_.steps[pi].kind == StepKind::kUpsampleNearest &&
           p_.steps[pi].NC == s.batch * c.C && c.up_h == 1 && c.up_w == 1) {
-        const Step& up = p_.steps[pi];
-        s.inputs[0] = up.inputs[0];
-        s.conv.H = up.H;
-        s.conv.W = up.W;
-        s.conv.up_h = up.scale_h;
-        s.conv.up_w = up.scale_w;
-        removed[pi] = true;
+        s.conv.up_h = p_.steps[pi].scale_h;
+        s.conv.up_w = p_.steps[pi].scale_w;
+        fold(pi);
       }
     } else if (s.kind == StepKind::kUnary && s.unary == UnaryFn::kRelu) {
       const int x = s.inputs[0];
