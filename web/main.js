@@ -3,7 +3,7 @@
 
 import { createLab } from './lab/lab.js';
 import { createStudio } from './studio/studio.js';
-import { decodeFile, decodeUrl } from './common/images.js';
+import { decodePreview, fetchBlob } from './common/images.js';
 
 const SAMPLES = [
   { file: 'lady-bird.jpg', title: 'Ladybird' },
@@ -46,7 +46,19 @@ const lab = createLab({
     showError(err);
   },
 });
-const studio = createStudio({ onError: showError });
+const studio = createStudio({
+  onError: showError,
+  onPhotoFile: (file) => useFile(file).catch(showError),
+  // A big run needs the memory the lab's worker holds: the lab steps aside until it ends.
+  onBigJob: (job) => {
+    if (!job) {
+      lab.resume();
+      return;
+    }
+    const mp = `${(job.width * job.height / 1e6).toFixed(1).replace(/\.0$/, '')} MP`;
+    lab.pause(job.png ? `Paused while the studio makes a ${mp} PNG.` : `Paused while the studio stylizes a ${mp} photo.`);
+  },
+});
 // For the browser tests and the curious console: instyleDemo.lab.snapshot() gives the panels' pixels.
 globalThis.instyleDemo = { lab, studio };
 
@@ -57,10 +69,12 @@ let uploads = 0;
 let camera = null; // { stream, video, previous }
 let currentSource = null;
 
+// source: { key, name, sampleIndex (or -1), file (Blob; none for the camera), image (a bitmap
+// whose long side is at most PREVIEW_MAX, or the video), width, height (the photo's own), live }
 function choose(source) {
   currentSource = source;
   lab.setSource(source);
-  studio.setPhoto({ name: source.name, image: source.image });
+  studio.setPhoto({ name: source.name, source: source.file ?? null, image: source.image, width: source.width, height: source.height });
   for (const b of thumbs.children) b.setAttribute('aria-checked', String(Number(b.dataset.index) === source.sampleIndex));
   $('photo-name').textContent = source.sampleIndex >= 0 ? SAMPLES[source.sampleIndex].title : source.name;
 }
@@ -92,24 +106,26 @@ thumbs.addEventListener('keydown', (event) => {
 });
 
 async function loadSamples() {
-  const bitmaps = await Promise.all(SAMPLES.map((s) => decodeUrl(`samples/${s.file}`)));
-  const list = SAMPLES.map((s, i) => ({ name: s.file, bitmap: bitmaps[i] }));
-  lab.setSamples(list);
+  const files = await Promise.all(SAMPLES.map((s) => fetchBlob(`samples/${s.file}`)));
+  const decoded = await Promise.all(files.map(decodePreview));
+  lab.setSamples(SAMPLES.map((s, i) => ({ name: s.file, bitmap: decoded[i].image })));
+  const sample = (i) => ({ key: `sample:${i}`, name: SAMPLES[i].file, sampleIndex: i, file: files[i], ...decoded[i] });
   thumbs.addEventListener('click', (event) => {
     const button = event.target.closest('.thumb');
     if (!button) return;
     stopCamera(false);
-    const i = Number(button.dataset.index);
-    choose({ key: `sample:${i}`, name: SAMPLES[i].file, sampleIndex: i, image: bitmaps[i] });
+    choose(sample(Number(button.dataset.index)));
   });
-  choose({ key: 'sample:0', name: SAMPLES[0].file, sampleIndex: 0, image: bitmaps[0] });
+  choose(sample(0));
 }
 
+// The page keeps a display-size bitmap of the photo and the file itself, which the studio's
+// worker decodes again when it needs every pixel.
 async function useFile(file) {
-  const image = await decodeFile(file);
+  const decoded = await decodePreview(file);
   stopCamera(false);
   uploads++;
-  choose({ key: `upload:${uploads}`, name: file.name, sampleIndex: -1, image });
+  choose({ key: `upload:${uploads}`, name: file.name, sampleIndex: -1, file, ...decoded });
 }
 
 $('upload-input').addEventListener('change', (event) => {
@@ -158,7 +174,7 @@ cameraButton.addEventListener('click', async () => {
     camera = { stream, video, previous: currentSource };
     cameraButton.setAttribute('aria-pressed', 'true');
     cameraButton.textContent = 'Stop camera';
-    choose({ key: 'camera', name: 'camera.png', sampleIndex: -1, image: video, live: true });
+    choose({ key: 'camera', name: 'camera.png', sampleIndex: -1, image: video, width: video.videoWidth, height: video.videoHeight, live: true });
   } catch (err) {
     showError(new Error(`The camera is not available here (${err.name || err.message}).`));
   }

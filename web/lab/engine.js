@@ -24,8 +24,7 @@ const PIXEL_B = [2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
 const TRIALS = 4000;
 const LUT = divergingLut();
 
-function toPlanar(rgba, pixels) {
-  const x = new Float32Array(3 * pixels);
+function toPlanar(rgba, pixels, x = new Float32Array(3 * pixels)) {
   for (let i = 0; i < pixels; i++) {
     x[i] = rgba[4 * i];
     x[pixels + i] = rgba[4 * i + 1];
@@ -113,7 +112,9 @@ export class LabEngine {
   constructor(ist) {
     this.ist = ist;
     this.size = 0;
-    this.samples = []; // { name, x, stats: { mean, variance } }
+    // { name, data (RGBA bytes), stats: { mean, variance } }: a sample is kept as its bytes, a
+    // third of its planar floats; only the source is needed as floats, made when chosen.
+    this.samples = [];
     this.source = null; // { key, index, x, meanX, stdX }
     this.refs = null; // outputs at a = 1, b = 0 for the source and batch settings
     this.arenas = {};
@@ -131,15 +132,16 @@ export class LabEngine {
   // images: [{ name, data: RGBA bytes of size x size }]
   setSamples(size, images) {
     this.size = size;
-    this.samples = images.map(({ name, data }) => ({ name, x: toPlanar(data, size * size) }));
-    for (const s of this.samples) s.stats = this.channelStats(this.features(s.x, 1, 0));
+    this.samples = images.map(({ name, data }) => ({ name, data }));
+    const x = new Float32Array(3 * size * size); // one sample's floats at a time
+    for (const s of this.samples) s.stats = this.channelStats(this.features(toPlanar(s.data, size * size, x), 1, 0));
     this.refs = null;
     if (this.source && this.source.size !== size) this.source = null;
   }
 
   // { key, sample: index } for a sample photo, or { key, data: RGBA bytes } for another image.
   setSource({ key, sample = -1, data }) {
-    const x = sample >= 0 ? this.samples[sample].x : toPlanar(data, this.size * this.size);
+    const x = toPlanar(sample >= 0 ? this.samples[sample].data : data, this.size * this.size);
     this.source = { key, index: sample, size: this.size, x, ...momentsOf(x) };
     this.refs = null;
   }
@@ -181,11 +183,12 @@ export class LabEngine {
     return this.samples.filter((_, i) => i !== this.source.index).slice(0, Math.max(0, batch - 1));
   }
 
-  // Runs the four normalizations, handing each output to `consume` before the next call.
+  // Runs the four normalizations, handing each output to `consume` before the next call: so
+  // outside the references (`keep`) the four share one array, 8 MB at 512 x 512.
   normalizeAll(F, params, bnStats, consume, keep = false) {
     const { ist } = this;
     const shape = [1, C, this.size, this.size];
-    const out = (name) => this.outOption(name, F.length, keep);
+    const out = (name) => this.outOption(keep ? name : 'norm', F.length, keep);
     consume('in', ist.instanceNorm(F, shape, { eps: EPS, ...out('in') }));
     consume('bn', ist.batchNorm(F, shape, {
       eps: EPS, mean: bnStats.mean, variance: bnStats.variance, ...out('bn'),

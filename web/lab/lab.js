@@ -3,6 +3,10 @@
 // figures of the frames it gets back, and draws the two plots. The worker paints the panels
 // itself where the browser lets a canvas go to a worker (OffscreenCanvas); elsewhere it sends
 // RGBA buffers that are painted here and handed back for reuse.
+//
+// pause() ends the worker, so that its memory (the engine's heap, the photos, the feature
+// maps: some 100 MB at 512 x 512) goes back to the browser while the studio runs a big photo;
+// resume() starts a fresh one and sends it the same photos and settings.
 
 import { CHANNELS, DEFAULT_CHANNEL } from './filters.js';
 import { legendGradient } from './colormap.js';
@@ -27,6 +31,8 @@ export function createLab({ onEngine, onError }) {
     size: $('size-select'),
   };
   const canvases = Object.fromEntries(PANELS.map((p) => [p, $(`panel-${p}`)]));
+  let handedOver = false; // the canvases went to a worker (and cannot go to another)
+  let incoming = null; // after a restart, the fresh canvases the new worker paints, not yet shown
   const offscreen = typeof HTMLCanvasElement.prototype.transferControlToOffscreen === 'function' &&
     typeof OffscreenCanvas === 'function';
   const contexts = offscreen ? null : Object.fromEntries(PANELS.map((p) => [p, canvases[p].getContext('2d')]));
@@ -35,7 +41,8 @@ export function createLab({ onEngine, onError }) {
   controls.channel.value = String(DEFAULT_CHANNEL);
   $('legend-bar').style.background = legendGradient();
 
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  let worker = null;
+  let paused = false;
   let engineReady = false;
   let ready = false;
   let size = Number(controls.size.value);
@@ -287,7 +294,7 @@ export function createLab({ onEngine, onError }) {
 
   // --- worker messages ------------------------------------------------------------------
 
-  worker.onmessage = ({ data: msg }) => {
+  function handle(msg) {
     switch (msg.type) {
       case 'ready':
         engineReady = true;
@@ -296,6 +303,14 @@ export function createLab({ onEngine, onError }) {
         break;
       case 'frame': {
         inFlight = false;
+        if (incoming) {
+          for (const p of PANELS) {
+            Object.assign(incoming[p].dataset, canvases[p].dataset);
+            canvases[p].replaceWith(incoming[p]);
+          }
+          Object.assign(canvases, incoming);
+          incoming = null;
+        }
         lastFrame = msg;
         // Straight on to the newest settings, so that the engine works while this frame is
         // painted. A camera waits for the next video frame.
@@ -327,25 +342,65 @@ export function createLab({ onEngine, onError }) {
       default:
         break;
     }
-  };
-  worker.onerror = (event) => {
-    event.preventDefault();
-    onError?.(new Error(`lab worker: ${event.message || 'failed to start'}`));
-  };
-  if (offscreen) {
-    const handed = Object.fromEntries(PANELS.map((p) => [p, canvases[p].transferControlToOffscreen()]));
-    worker.postMessage({ type: 'init', canvases: handed }, Object.values(handed));
-  } else {
-    worker.postMessage({ type: 'init' });
   }
+
+  function startWorker() {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    worker = w;
+    w.onmessage = ({ data: msg }) => {
+      if (w === worker) handle(msg); // not what a paused worker said before it went
+    };
+    w.onerror = (event) => {
+      event.preventDefault();
+      onError?.(new Error(`lab worker: ${event.message || 'failed to start'}`));
+    };
+    if (offscreen) {
+      // A canvas hands its control over once: after a restart the new worker gets fresh copies
+      // (same id and attributes), which take the old ones' places with its first frame, so
+      // the panels never go blank.
+      incoming = handedOver ? Object.fromEntries(PANELS.map((p) => [p, canvases[p].cloneNode(false)])) : null;
+      const handed = Object.fromEntries(PANELS.map((p) => [p, (incoming ?? canvases)[p].transferControlToOffscreen()]));
+      handedOver = true;
+      worker.postMessage({ type: 'init', canvases: handed }, Object.values(handed));
+    } else {
+      worker.postMessage({ type: 'init' });
+    }
+  }
+
+  // Ends the worker (the panels keep showing its last frame) and says why in the lab. Asked
+  // to close, the worker ends itself at once, unless it is inside an update; terminate() in a
+  // while makes sure.
+  function pause(reason) {
+    setText('lab-paused', reason).hidden = false;
+    if (paused) return;
+    paused = true;
+    const closing = worker;
+    closing.postMessage({ type: 'close' });
+    setTimeout(() => closing.terminate(), 5000);
+    worker = null;
+    engineReady = false;
+    ready = false;
+    inFlight = false;
+    for (const resolve of snapshotWaiters.values()) resolve({ params: null, size: 0, panels: {} });
+    snapshotWaiters.clear();
+    $('bench-button').disabled = true;
+  }
+
+  function resume() {
+    if (!paused) return;
+    paused = false;
+    $('lab-paused').hidden = true;
+    $('bench-button').disabled = false;
+    startWorker(); // once ready, it gets the photos, the source and the newest settings
+  }
+
+  startWorker();
 
   function loadSamplesIntoWorker() {
     if (!engineReady || !samples.length) return;
     const images = samples.map((s) => ({ name: s.name, data: squareImageData(s.bitmap, size).data }));
     worker.postMessage({ type: 'samples', size, images }, images.map((i) => i.data.buffer));
     sentSource = '';
-    sweep = null;
-    variance = null;
     ready = true;
     schedule();
   }
@@ -381,6 +436,8 @@ export function createLab({ onEngine, onError }) {
   controls.size.addEventListener('change', () => {
     size = Number(controls.size.value);
     ready = false;
+    sweep = null;
+    variance = null;
     loadSamplesIntoWorker();
   });
   $('reset-button').addEventListener('click', () => {
@@ -399,6 +456,7 @@ export function createLab({ onEngine, onError }) {
   // { params, size, panels: { in: Uint8ClampedArray, ... } }. Painted by the worker, the
   // pixels come from there; a canvas would show them only some frames later.
   function snapshot() {
+    if (paused) return Promise.resolve({ params: null, size: 0, panels: {} });
     if (offscreen) {
       const id = ++snapshotId;
       return new Promise((resolve) => {
@@ -449,6 +507,8 @@ export function createLab({ onEngine, onError }) {
   return {
     setSamples(list) {
       samples = list;
+      sweep = null;
+      variance = null;
       loadSamplesIntoWorker();
     },
     // source: { key, name, sampleIndex (or -1), image: ImageBitmap | HTMLVideoElement, live }
@@ -460,6 +520,9 @@ export function createLab({ onEngine, onError }) {
       drawPlots();
     },
     workerReady: () => ready,
+    pause,
+    resume,
+    paused: () => paused,
     benchmark,
     snapshot,
   };

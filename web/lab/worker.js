@@ -165,6 +165,12 @@ self.onmessage = async ({ data: msg }) => {
           queueMicrotask(runUpdate);
         }
         break;
+      case 'close':
+        // Ends this worker quickly: the engine's threads are joined first. A thread pool left
+        // waiting (Atomics.wait) holds up a terminate() for two seconds, and the memory with it.
+        lab?.ist.dispose();
+        self.close();
+        break;
       case 'snapshot': {
         // What this worker last put into the page's canvases, for tests and the console: an
         // OffscreenCanvas reaches the page's compositor some frames later, at no signal.

@@ -4,6 +4,7 @@
 //                   the photo's Cb and Cr, take Y from the stylized image);
 //   strength s:     s * stylized + (1 - s) * photo.
 // Done here rather than by running the network again, so moving a slider costs milliseconds.
+// `out` may be `photo` itself: each pixel is read before it is written.
 
 export function blendStylized(out, stylized, photo, strength, preserveColors) {
   const n = out.length;

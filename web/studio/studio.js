@@ -1,17 +1,29 @@
 // The stylization studio's page side: style picker (built-in styles and .onnx files),
 // strength and colour options, a worker running model.stylize with progress and cancel,
 // a before/after split view, and PNG download.
+//
+// The page never holds a photo at full size: the worker (studio/worker.js) decodes the file,
+// keeps the full-size photo and result, and sends previews at most PREVIEW_MAX on the long
+// side, which the sliders blend here. Download asks the worker for the full-size PNG.
 
 import { blendStylized } from './blend.js';
-import { decodeFile, fitImageData } from '../common/images.js';
+import { PREVIEW_MAX, fitSize } from '../common/images.js';
 
 const $ = (id) => document.getElementById(id);
 
 // A worker that does not answer a cancel this quickly is busy inside one long WASM call;
 // it is ended and a fresh one started (the model is reloaded from its bytes).
 const CANCEL_GRACE_MS = 400;
+// A run this big (output pixels) takes more memory than the page can spare beside the lab:
+// the engine's heap grows by 175 MB for a 1536 x 1152 run and by up to its 256 MB budget for
+// tiled ones, and a 12 MP photo and its result are 96 MB more (its PNG another 75). So
+// onBigJob is told, and the lab steps aside meanwhile; smaller runs leave it be.
+const BIG_JOB_PIXELS = 1_500_000;
 
-export function createStudio({ onError }) {
+// onPhotoFile(file): a photo dropped on the studio (the page makes it the photo of both).
+// onBigJob({ width, height, png }) when a big run (or its PNG, png: true) starts, and
+// onBigJob(null) when it ends.
+export function createStudio({ onError, onPhotoFile, onBigJob }) {
   const el = {
     style: $('style-select'),
     builtin: $('builtin-styles'),
@@ -37,14 +49,19 @@ export function createStudio({ onError }) {
 
   let worker = null;
   let workerReady = false;
-  let photo = null; // { name, image (ImageBitmap | HTMLVideoElement) }
-  let photoData = null; // ImageData at the size last stylized
-  let stylized = null; // raw network output (Uint8ClampedArray) for photoData
+  // { name, source (the file: Blob; null for the camera), image (ImageBitmap at most
+  // PREVIEW_MAX, or the HTMLVideoElement), width, height (the photo's own size) }
+  let photo = null;
+  // The last run at display size: { width, height, photo: ImageData, result: raw network
+  // output (Uint8ClampedArray), fileName, full: { width, height } }. The full-size pair stays
+  // in the worker.
+  let preview = null;
+  let exporting = null; // { id, fileName, big }: a PNG the worker is making
   const userModels = new Map(); // option value -> { name, bytes }
   let builtins = new Map(); // option value -> the worker's description of a built-in style
   let current = { value: '', loaded: false };
   let previousValue = '';
-  let job = null; // { id, started }
+  let job = null; // { id, width, height, big, fileName }
   let nextId = 1;
   let loading = null; // { value, resolve }
 
@@ -54,9 +71,9 @@ export function createStudio({ onError }) {
 
   function refreshButtons() {
     const busy = Boolean(job);
-    el.stylize.disabled = busy || !workerReady || !current.loaded || !photo;
+    el.stylize.disabled = busy || Boolean(exporting) || !workerReady || !current.loaded || !photo;
     el.cancel.disabled = !busy;
-    el.download.disabled = busy || !stylized;
+    el.download.disabled = busy || !preview || Boolean(exporting);
     el.style.disabled = busy;
   }
 
@@ -104,7 +121,7 @@ export function createStudio({ onError }) {
           : ` (${params.toLocaleString('en')} parameters)`;
         const st = builtins.get(current.value);
         const credit = st ? ` Style from ${st.about}, by ${st.author} (${st.licence}).` : '';
-        setStatus(`Loaded ${st?.title ?? msg.name}${count}.${credit}${stylized ? '' : ' Press Stylize.'}`);
+        setStatus(`Loaded ${st?.title ?? msg.name}${count}.${credit}${preview ? '' : ' Press Stylize.'}`);
         refreshButtons();
         break;
       }
@@ -113,32 +130,47 @@ export function createStudio({ onError }) {
           el.progress.value = msg.fraction;
           const w = msg.where;
           const part = w?.tiles > 1 ? (w.stage === 'thumbnail' ? ', statistics from a thumbnail' : `, tile ${Math.min(w.tile + 1, w.tiles)} of ${w.tiles}`) : '';
-          setStatus(`Stylizing ${photoData.width} × ${photoData.height}… ${Math.round(100 * msg.fraction)} %${part}`);
+          setStatus(`Stylizing ${job.width} × ${job.height}… ${Math.round(100 * msg.fraction)} %${part}`);
         }
         break;
-      case 'result':
+      case 'result': {
         if (!job || msg.id !== job.id) break;
-        job = null;
-        stylized = msg.data;
+        const { fileName } = job;
+        endJob();
+        const pv = msg.preview;
+        preview = {
+          width: pv.width, height: pv.height, photo: new ImageData(pv.photo, pv.width, pv.height), result: pv.result,
+          fileName, full: { width: msg.width, height: msg.height },
+        };
         el.progress.value = 1;
         setStatus(`Done in ${(msg.ms / 1000).toFixed(1)} s (${msg.width} × ${msg.height}).`);
+        // The photo as the network saw it, where the page had drawn its own resampling.
+        drawBefore(preview.photo);
         showResult();
         refreshButtons();
+        break;
+      }
+      case 'png':
+        if (exporting && msg.id === exporting.id) {
+          save(msg.blob, exporting.fileName);
+          endExport();
+        }
         break;
       case 'cancelled':
         if (job && msg.id === job.id) finishCancel();
         break;
       case 'error':
         if (msg.request === 'stylize' && job) {
-          job = null;
+          endJob();
           el.progress.value = 0;
         }
+        if (msg.request === 'export') endExport();
         if (msg.request === 'load-model' || msg.request === 'load-style') {
           loading = null;
           current = { value: '', loaded: false };
           el.style.value = previousValue;
         }
-        setStatus(`Could not ${msg.request === 'stylize' ? 'stylize' : 'load the style'}: ${msg.message}`);
+        setStatus(`Could not ${{ stylize: 'stylize', export: 'make the PNG' }[msg.request] ?? 'load the style'}: ${msg.message}`);
         onError?.(new Error(msg.message));
         refreshButtons();
         break;
@@ -211,10 +243,16 @@ export function createStudio({ onError }) {
     const file = event.dataTransfer.files?.[0];
     if (!file) return;
     if (/\.onnx$/i.test(file.name)) addModelFile(file).catch(onError);
-    else decodeFile(file).then((image) => setPhoto({ name: file.name, image })).catch(onError);
+    else onPhotoFile?.(file);
   });
 
   // --- stylizing ----------------------------------------------------------------------------
+
+  // The size a run makes at the chosen "Largest side", and the size it is shown at.
+  function runSize() {
+    const out = fitSize(photo.width, photo.height, Number(el.maxSize.value));
+    return { ...out, shown: fitSize(out.width, out.height, PREVIEW_MAX) };
+  }
 
   function drawBefore(data) {
     el.before.width = data.width;
@@ -222,50 +260,90 @@ export function createStudio({ onError }) {
     el.before.getContext('2d').putImageData(data, 0, 0);
   }
 
-  // One buffer for the blended result, reused while the strength slider moves: at full size a
-  // new one per step would be 48 MB of garbage for a 12 MP photo.
+  // The page's own picture of the photo, at the size a run's preview will have.
+  function drawPhoto() {
+    const { shown } = runSize();
+    el.before.width = shown.width;
+    el.before.height = shown.height;
+    const ctx = el.before.getContext('2d');
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(photo.image, 0, 0, shown.width, shown.height);
+  }
+
+  function clearResult() {
+    el.result.getContext('2d').clearRect(0, 0, el.result.width, el.result.height);
+  }
+
+  // One buffer for the blended preview, reused while the strength slider moves.
   let blended = null;
   function showResult() {
-    if (!stylized || !photoData) return;
-    if (blended?.width !== photoData.width || blended?.height !== photoData.height) {
-      blended = new ImageData(photoData.width, photoData.height);
+    if (!preview) return;
+    if (blended?.width !== preview.width || blended?.height !== preview.height) {
+      blended = new ImageData(preview.width, preview.height);
     }
-    const out = blended;
-    blendStylized(out.data, stylized, photoData.data, el.strength.valueAsNumber, el.preserve.checked);
-    el.result.width = out.width;
-    el.result.height = out.height;
-    el.result.getContext('2d').putImageData(out, 0, 0);
+    blendStylized(blended.data, preview.result, preview.photo.data, el.strength.valueAsNumber, el.preserve.checked);
+    el.result.width = blended.width;
+    el.result.height = blended.height;
+    el.result.getContext('2d').putImageData(blended, 0, 0);
     el.compare.classList.add('has-result');
     applySplit();
   }
 
   function applySplit() {
-    const v = stylized ? el.split.valueAsNumber : 100;
+    const v = preview ? el.split.valueAsNumber : 100;
     el.before.style.clipPath = `inset(0 ${100 - v}% 0 0)`;
     el.splitLine.style.left = `${v}%`;
-    el.splitLine.hidden = !stylized;
+    el.splitLine.hidden = !preview;
   }
 
-  function stylize() {
+  async function stylize() {
     if (!photo || job) return;
-    photoData = fitImageData(photo.image, Number(el.maxSize.value));
-    drawBefore(photoData);
-    stylized = null;
-    el.result.getContext('2d').clearRect(0, 0, el.result.width, el.result.height);
+    const { width, height } = runSize();
+    const style = (current.value.split(':')[1] || 'style').replace(/\.onnx$/i, '');
+    const base = (photo.name || 'photo').replace(/\.[^.]+$/, '');
+    const id = nextId++;
+    job = { id, width, height, big: width * height > BIG_JOB_PIXELS, fileName: `${base}-${style}.png` };
+    preview = null;
+    drawPhoto();
+    clearResult();
     applySplit();
-    job = { id: nextId++, started: performance.now() };
     el.progress.value = 0;
-    setStatus(`Stylizing ${photoData.width} × ${photoData.height}…`);
-    const copy = photoData.data.slice();
-    worker.postMessage({
-      type: 'stylize', id: job.id,
-      image: { data: copy, width: photoData.width, height: photoData.height },
-    }, [copy.buffer]);
+    setStatus(`Stylizing ${width} × ${height}…`);
+    refreshButtons();
+    if (job.big) onBigJob?.({ width, height });
+    // The worker decodes the file itself; a camera frame goes as a bitmap of its own.
+    let source;
+    try {
+      source = photo.source ?? await createImageBitmap(photo.image);
+    } catch (err) {
+      if (job?.id === id) {
+        endJob();
+        setStatus(`Could not stylize: ${err.message}`);
+        refreshButtons();
+      }
+      throw err;
+    }
+    if (job?.id !== id) {
+      source.close?.(); // cancelled meanwhile
+      return;
+    }
+    worker.postMessage({ type: 'stylize', id, source, maxSize: Number(el.maxSize.value), previewMax: PREVIEW_MAX },
+      source instanceof ImageBitmap ? [source] : []);
+  }
+
+  function endJob() {
+    if (job?.big) onBigJob?.(null);
+    job = null;
+  }
+
+  function endExport() {
+    if (exporting?.big) onBigJob?.(null);
+    exporting = null;
     refreshButtons();
   }
 
   function finishCancel() {
-    job = null;
+    endJob();
     el.progress.value = 0;
     setStatus('Cancelled.');
     refreshButtons();
@@ -286,7 +364,16 @@ export function createStudio({ onError }) {
     }, CANCEL_GRACE_MS);
   }
 
-  el.stylize.addEventListener('click', stylize);
+  function save(blob, fileName) {
+    const url = URL.createObjectURL(blob);
+    const a = Object.assign(document.createElement('a'), { href: url, download: fileName });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  el.stylize.addEventListener('click', () => stylize().catch(onError));
   el.cancel.addEventListener('click', cancel);
   el.strength.addEventListener('input', () => {
     el.strengthValue.textContent = `${Math.round(el.strength.valueAsNumber * 100)} %`;
@@ -294,31 +381,26 @@ export function createStudio({ onError }) {
   });
   el.preserve.addEventListener('change', showResult);
   el.split.addEventListener('input', applySplit);
+  // The full-size PNG, blended by the worker at the sliders' settings.
   el.download.addEventListener('click', () => {
-    el.result.toBlob((blob) => {
-      if (!blob) return;
-      const url = URL.createObjectURL(blob);
-      const style = (current.value.split(':')[1] || 'style').replace(/\.onnx$/i, '');
-      const base = (photo?.name || 'photo').replace(/\.[^.]+$/, '');
-      const a = Object.assign(document.createElement('a'), { href: url, download: `${base}-${style}.png` });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
-    }, 'image/png');
+    if (!preview || exporting) return;
+    const { width, height } = preview.full;
+    exporting = { id: nextId++, fileName: preview.fileName, big: width * height > BIG_JOB_PIXELS };
+    if (exporting.big) onBigJob?.({ width, height, png: true });
+    worker.postMessage({
+      type: 'export', id: exporting.id, strength: el.strength.valueAsNumber, preserveColors: el.preserve.checked,
+    });
+    refreshButtons();
   });
 
+  // next: { name, source, image, width, height }, as `photo` above.
   function setPhoto(next) {
     photo = next;
-    if (job) return; // the running job keeps its own copy; the new photo shows when it ends
-    stylized = null;
-    if (photo.image instanceof HTMLVideoElement) {
-      el.result.getContext('2d').clearRect(0, 0, el.result.width, el.result.height);
-    } else {
-      photoData = fitImageData(photo.image, Number(el.maxSize.value));
-      drawBefore(photoData);
-      el.result.getContext('2d').clearRect(0, 0, el.result.width, el.result.height);
-    }
+    if (job) return; // the running job has its own copy; the new photo shows when it ends
+    preview = null;
+    clearResult();
+    // A live camera is drawn when a frame is stylized.
+    if (!(photo.image instanceof HTMLVideoElement)) drawPhoto();
     applySplit();
     refreshButtons();
   }
