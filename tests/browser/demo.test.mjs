@@ -22,6 +22,8 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic',
+  // A camera for the Camera button: Chromium's moving test pattern, granted without a prompt.
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
 ];
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -394,6 +396,40 @@ for (const isolation of [true, false]) {
         await page.getByTestId('preserve-colors').uncheck();
         await setSlider(page, 'strength-slider', 1);
       }
+    });
+
+    // A camera frame cannot be decoded again from a file: the studio keeps its bytes, and the
+    // download blends with them (the other branch of the PNG worker).
+    test('Camera: a frame is stylized, and its download blends with that frame', async () => {
+      if (!isolation) return; // the camera path does not depend on isolation
+      const camera = page.locator('#camera-button');
+      await camera.click();
+      try {
+        await page.waitForFunction(() => document.getElementById('photo-name').textContent === 'camera.png', null, { timeout: 30_000 });
+        await page.getByTestId('max-size').selectOption('256');
+        await page.waitForFunction(() => !document.querySelector('[data-testid="stylize-button"]').disabled, null, { timeout: 60_000 });
+        await page.getByTestId('stylize-button').click();
+        await page.waitForFunction(() => /^Done/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 120_000 });
+        const [w, h] = (await page.getByTestId('studio-status').textContent()).match(/\((\d+) × (\d+)\)/).slice(1).map(Number);
+        assert.equal(Math.max(w, h), 256);
+        await setSlider(page, 'strength-slider', 0.5);
+        const [file] = await Promise.all([
+          page.waitForEvent('download', { timeout: 60_000 }),
+          page.getByTestId('download-button').click(),
+        ]);
+        assert.match(file.suggestedFilename(), /^camera-.+\.png$/);
+        const png = PNG.sync.read(readFileSync(await file.path()));
+        assert.deepEqual([png.width, png.height], [w, h]);
+        // At 256 px the preview is the run's own size: the PNG is the blend shown, to rounding.
+        assert.deepEqual(await page.getByTestId('result-canvas').evaluate((c) => [c.width, c.height]), [w, h]);
+        const shown = await canvasPixels(page, 'result-canvas');
+        const mean = meanAbsDiff(Uint8ClampedArray.from(png.data), shown);
+        assert.ok(mean < 0.5, `the downloaded camera frame's blend is the one shown (mean |diff| ${mean})`);
+      } finally {
+        await setSlider(page, 'strength-slider', 1);
+        await camera.click(); // back to the photo before
+      }
+      await page.waitForFunction(() => document.getElementById('photo-name').textContent !== 'camera.png');
     });
 
     test('phone width: panels fit, nothing overflows sideways', async () => {
