@@ -296,6 +296,12 @@ void gather_rows(float* buf, const float* xc, size_t r0, size_t nrows, size_t tx
   const ptrdiff_t off = ptrdiff_t(tx0 * kTile) - ptrdiff_t(s.pad_left);
   const ptrdiff_t lo = std::min(nk, off >= 0 ? 0 : (-off + m - 1) / m);
   const ptrdiff_t hi = std::clamp<ptrdiff_t>(W - off < m ? 0 : (W - off - m) / m + 1, lo, nk);
+  // Inside tiles, when the upsampling factor divides the tile width (1, 2, 3): every tile
+  // starts at the same phase of the repeats, so one pattern of source offsets serves them all
+  // (a division per value had halved the conv's speed).
+  const ptrdiff_t phase = (off % up + up) % up;
+  ptrdiff_t pattern[kTile];
+  for (ptrdiff_t q = 0; q < m; ++q) pattern[q] = (phase + q) / up;
   for (size_t r = 0; r < nrows; ++r) {
     const ptrdiff_t iy = pad_source_index(ptrdiff_t(r0 + r) - ptrdiff_t(s.pad_top),
                                           ptrdiff_t(s.in_h()), s.pad_mode);
@@ -322,25 +328,13 @@ void gather_rows(float* buf, const float* xc, size_t r0, size_t nrows, size_t tx
       }
     };
     border(0, lo);
-    if (up == 1) {
-      for (ptrdiff_t k = lo; k < hi; ++k) {
-        const float* src = row + (k * m + off);
-        INSTYLE_UNROLL
-        for (size_t q = 0; q < kTile; ++q) dst[q * p.nbuf + k] = src[q];
-      }
-    } else if (m % up == 0) {
-      // Upsampled by a factor dividing the tile width (2, 3): every tile starts at the same
-      // phase of the repeats, so one pattern of source offsets serves the whole run (a
-      // division per value had halved the conv's speed).
-      const ptrdiff_t phase = (off % up + up) % up;
-      ptrdiff_t pattern[kTile];
-      for (ptrdiff_t q = 0; q < m; ++q) pattern[q] = (phase + q) / up;
+    if (m % up == 0) {
       const float* src = row + (lo * m + off - phase) / up;
       for (ptrdiff_t k = lo; k < hi; ++k, src += m / up) {
         INSTYLE_UNROLL
         for (size_t q = 0; q < kTile; ++q) dst[q * p.nbuf + k] = src[pattern[q]];
       }
-    } else {
+    } else {  // a factor such as 4 or 5: rare enough for a division per value
       for (ptrdiff_t k = lo; k < hi; ++k) {
         for (ptrdiff_t q = 0; q < m; ++q) dst[q * p.nbuf + k] = row[(k * m + q + off) / up];
       }
