@@ -50,14 +50,7 @@ export async function decodePreview(file) {
 // A photo at the size wanted (long side at most maxSize; 0: full size) as a bitmap, from its
 // file or from a bitmap (which is then closed: it was handed over for this).
 export async function decodePhoto(source, maxSize) {
-  let bitmap = source;
-  if (source instanceof Blob) {
-    try {
-      bitmap = await createImageBitmap(source, { imageOrientation: 'from-image' });
-    } catch {
-      throw new Error(`${source.name || 'this file'} is not an image the browser can read`);
-    }
-  }
+  const bitmap = source instanceof Blob ? await decodeFile(source) : source;
   const { width, height } = fitSize(bitmap.width, bitmap.height, maxSize);
   if (width === bitmap.width && height === bitmap.height) return bitmap;
   try {
