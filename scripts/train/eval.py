@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Judges trained style networks on the held-out photos: a contact sheet (photos x styles) and,
 per style, the style loss of the output and of the input photo (same units: each layer's loss
-is 1 for an average training photo, 5 layers) and the content loss of the output against the
-photo (relative squared error of block_6_expand_relu features).
+is 1 for an average training photo) and the content loss of the output against the photo
+(relative squared error of the content features). Each run is judged by its own loss (the
+loss network and layers recorded in its checkpoint), so compare losses only between runs with
+the same loss network; compare pictures between any.
 
     /usr/bin/python3 scripts/train/eval.py --runs elephants autumn sequins-light \
         --out docs/contact-sheet.png --table docs/contact-sheet.md
@@ -22,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from images import cache_dir, load_image, to_pil  # noqa: E402
 from perceptual import PerceptualLoss  # noqa: E402
-from train import checkpoints  # noqa: E402
+from train import checkpoints, saved_settings  # noqa: E402
 from transformer_net import TransformerNet  # noqa: E402
 
 
@@ -31,6 +33,7 @@ def load_run(cache, run):
     found = checkpoints(folder)
     path = found[-1] if found else os.path.join(folder, "weights.pt")
     state = torch.load(path)
+    state["args"] = saved_settings(state["args"])
     net = TransformerNet.build(state["args"]["arch"]).eval()
     net.load_state_dict(state["model"])
     return net, state
@@ -74,8 +77,10 @@ def main():
     for j, run in enumerate(a.runs):
         net, state = load_run(cache, run)
         args = state["args"]
-        style_img = load_image(os.path.join(data, "styles", f"{args['style']}.png"), args["style_size"])
-        loss = PerceptualLoss(style_img)
+        style_path = os.path.join(data, "styles", f"{args['style']}.png")
+        styles = [load_image(style_path, s) for s in args["style_size"]]
+        style_img = styles[0]
+        loss = PerceptualLoss(styles, args["loss"], cache)
         loss.style_norm.copy_(state["style_norm"])
         loss.content_norm.copy_(state["content_norm"])
         col = (j + 1) * T
@@ -96,7 +101,7 @@ def main():
                         "layers_in": [tx[f"style_{l}"].item() for l in loss.style_layers]})
             sheet.paste(square(to_pil(y), T), (col, (i + 1) * (T + label_h)))
         mean = {k: sum(p[k] for p in per) / len(per) for k in ("style_out", "style_in", "content")}
-        rows.append((run, args["style"], args["arch"], state["step"], state["seconds"] / 3600, mean,
+        rows.append((run, args["style"], args["arch"], args["loss"], state["step"], state["seconds"] / 3600, mean,
                      seconds / len(per)))
         details[run] = {"args": args, "step": state["step"], "train_hours": state["seconds"] / 3600,
                         "photos": per}
@@ -106,12 +111,13 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     sheet.save(a.out, optimize=True)
     lines = [f"Held-out photos ({', '.join(names)}) at short side {a.size}; means over the photos.",
-             "Style loss: sum over 5 MobileNetV2 layers, each scaled to 1 for an average training photo.",
-             "", "| run | style | network | steps | training h | style loss: output | style loss: photo | "
-             "content loss | PyTorch s/photo |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for run, style, arch, step, hours, m, sec in rows:
-        lines.append(f"| {run} | {style} | {arch} | {step} | {hours:.2f} | {m['style_out']:.3f} | "
-                     f"{m['style_in']:.3f} | {m['content']:.3f} | {sec:.2f} |")
+             "Style loss: the run's own loss networks and layers, each layer scaled to 1 for an average "
+             "training photo (weighted sum).",
+             "", "| run | style | network | loss | steps | training h | style loss: output | style loss: photo | "
+             "content loss | PyTorch s/photo |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for run, style, arch, spec, step, hours, m, sec in rows:
+        lines.append(f"| {run} | {style} | {arch} | {'+'.join(spec['nets'])} | {step} | {hours:.2f} | "
+                     f"{m['style_out']:.3f} | {m['style_in']:.3f} | {m['content']:.3f} | {sec:.2f} |")
     table = "\n".join(lines) + "\n"
     print(table)
     if a.table:

@@ -1,20 +1,49 @@
 """The perceptual loss used to train and judge style networks: Gram-matrix style losses and a
-feature content loss on nsfwjs's MobileNetV2 (converted by nsfwjs_to_torch.py), plus total
-variation. Images are N,3,H,W RGB in 0..1 throughout.
+feature content loss on one or more loss networks, plus total variation. Images are N,3,H,W
+RGB in 0..1 throughout.
 
-    loss = PerceptualLoss(style_rgb01)                 # Gram targets of the style image
+    spec = loss_spec("vgg")                            # or "mnv2"; a dict, stored in checkpoints
+    loss = PerceptualLoss([style_rgb01], spec)         # Gram targets (one or more style scales)
     loss.calibrate(photo_batches)                      # each style layer's loss on photos -> 1
-    terms = loss(output, photo)                        # dict: content, style, style_<layer>, tv
+    terms = loss(output, photo)                        # dict: content, style, style_<net>_<layer>, tv
+
+Loss networks (spec["nets"], any mix; the style terms of all are averaged):
+- "vgg:<seed>": a VGG-19 with random weights drawn from the seed (random_vgg.py), the default.
+- "vgghp:<seed>": the same with high-pass filters (no response to flat colour: strokes only).
+- "mnv2": nsfwjs's MobileNetV2 (nsfwjs_to_torch.py), the loss of the first built-in styles.
+The content term uses the FIRST network's spec["content_layer"].
 """
+import copy
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from nsfwjs_to_torch import load_mobilenet_v2
+from random_vgg import RandomVGG
 
-STYLE_LAYERS = ["Conv1_relu", "block_1_expand_relu", "block_3_expand_relu",
-                "block_6_expand_relu", "block_13_expand_relu"]
-CONTENT_LAYER = "block_6_expand_relu"
+MNV2_STYLE_LAYERS = ["Conv1_relu", "block_1_expand_relu", "block_3_expand_relu",
+                     "block_6_expand_relu", "block_13_expand_relu"]
+MNV2_CONTENT_LAYER = "block_6_expand_relu"
+
+SPECS = {
+    # The random VGG at half width (as strong as full width in the probe, 4-8x cheaper); style
+    # relu1_1..relu4_1; content at relu2_1, since deeper random features as the content target
+    # let a feed-forward network collapse to blobs (shared/probes/README.md).
+    "vgg": dict(nets=["vgg:0"], width=0.5, pool="avg",
+                style_layers=["relu1_1", "relu2_1", "relu3_1", "relu4_1"], layer_weights=[1.0, 1.0, 1.0, 1.0],
+                content_layer="relu2_1"),
+    "mnv2": dict(nets=["mnv2"], style_layers=MNV2_STYLE_LAYERS, layer_weights=[1.0] * 5,
+                 content_layer=MNV2_CONTENT_LAYER),
+}
+
+
+def loss_spec(name="vgg", **overrides):
+    """A preset with some fields replaced (None values are ignored)."""
+    spec = copy.deepcopy(SPECS[name])
+    spec.update({k: v for k, v in overrides.items() if v is not None})
+    if len(spec["layer_weights"]) != len(spec["style_layers"]):
+        raise ValueError(f"{len(spec['layer_weights'])} layer weights for {len(spec['style_layers'])} style layers")
+    return spec
 
 
 def gram(f):
@@ -28,58 +57,102 @@ def total_variation(y):
     return (y[:, :, 1:, :] - y[:, :, :-1, :]).abs().mean() + (y[:, :, :, 1:] - y[:, :, :, :-1]).abs().mean()
 
 
-class PerceptualLoss(nn.Module):
-    def __init__(self, style, style_layers=STYLE_LAYERS, content_layer=CONTENT_LAYER, cache=None):
+class LossNet(nn.Module):
+    """One frozen loss network with the layers it is asked for: style layers (and weights) and,
+    for the first network, the content layer."""
+
+    def __init__(self, name, spec, cache=None):
         super().__init__()
-        self.style_layers = list(style_layers)
-        self.content_layer = content_layer
-        outs = list(dict.fromkeys(self.style_layers + [content_layer]))
-        self.net = load_mobilenet_v2(outs, cache)
-        self.content_net = load_mobilenet_v2([content_layer], cache)  # stops early: photo features only
+        self.name = name.replace(":", "")
+        kind, _, seed = name.partition(":")
+        if kind in ("vgg", "vgghp"):
+            self.style_layers = list(spec["style_layers"])
+            self.weights = list(spec["layer_weights"])
+            self.net = RandomVGG(int(seed or 0), spec.get("width", 0.5), spec.get("pool", "avg"),
+                                 highpass=kind == "vgghp")
+            self.call = lambda x, want: self.net(x, want)
+        elif kind == "mnv2":
+            from nsfwjs_to_torch import load_mobilenet_v2
+            self.style_layers = list(MNV2_STYLE_LAYERS)
+            self.weights = [1.0] * len(self.style_layers)
+            self.net = load_mobilenet_v2(list(dict.fromkeys(self.style_layers + [MNV2_CONTENT_LAYER])), cache)
+            self.call = lambda x, want: self.net(x)
+        else:
+            raise ValueError(f"unknown loss network {name!r} (vgg:<seed>, vgghp:<seed> or mnv2)")
+
+    def forward(self, x, want):
+        return self.call(x, set(want))
+
+
+class PerceptualLoss(nn.Module):
+    def __init__(self, styles, spec=None, cache=None):
+        """styles: one 1,3,H,W image or a list of them (the same artwork at several scales,
+        whose Gram matrices are averaged: strokes of several sizes)."""
+        super().__init__()
+        self.spec = spec = spec or loss_spec("vgg")
+        styles = styles if isinstance(styles, (list, tuple)) else [styles]
+        self.nets = nn.ModuleList(LossNet(n, spec, cache) for n in spec["nets"])
+        self.content_layer = spec["content_layer"]
+        self.keys = [(i, l) for i, n in enumerate(self.nets) for l in n.style_layers]
+        self.layer_weights = [w for n in self.nets for w in n.weights]
         with torch.no_grad():
-            feats = self.net(style)
-            for i, l in enumerate(self.style_layers):
-                self.register_buffer(f"target{i}", gram(feats[l]).mean(0, keepdim=True))
+            for j, (i, l) in enumerate(self.keys):
+                t = sum(gram(self.nets[i](s, [l])[l]) for s in styles) / len(styles)
+                self.register_buffer(f"target{j}", t)
         # Scales that bring each term to about 1 on ordinary photos (see calibrate()).
-        self.register_buffer("style_norm", torch.ones(len(self.style_layers)))
+        self.register_buffer("style_norm", torch.ones(len(self.keys)))
         self.register_buffer("content_norm", torch.ones(()))
 
+    @property
+    def style_layers(self):
+        """Term names, one per (network, layer)."""
+        return [f"{self.nets[i].name}_{l}" for i, l in self.keys]
+
     def targets(self):
-        return [getattr(self, f"target{i}") for i in range(len(self.style_layers))]
+        return [getattr(self, f"target{j}") for j in range(len(self.keys))]
+
+    def _features(self, x, content=True):
+        feats = []
+        for i, n in enumerate(self.nets):
+            want = list(n.style_layers) + ([self.content_layer] if content and i == 0 else [])
+            feats.append(n(x, want))
+        return feats
+
+    def _style_terms(self, feats):
+        return [F.mse_loss(gram(feats[i][l]), t.expand(feats[i][l].shape[0], -1, -1))
+                for (i, l), t in zip(self.keys, self.targets())]
 
     @torch.no_grad()
     def calibrate(self, batches):
-        """Sets each style layer's scale so that a plain photo scores 1 on it (as in the probe:
-        no layer dominates just because its Gram values are large), and the content scale to
-        the photos' mean squared content feature, so content loss is a relative error."""
-        s = torch.zeros(len(self.style_layers))
+        """Sets each style layer's scale so that a plain photo scores 1 on it (no layer
+        dominates just because its Gram values are large), and the content scale to the
+        photos' mean squared content feature, so content loss is a relative error."""
+        s = torch.zeros(len(self.keys))
         c = torch.zeros(())
         for x in batches:
-            feats = self.net(x)
-            s += torch.stack([F.mse_loss(gram(feats[l]), t.expand(x.shape[0], -1, -1))
-                              for l, t in zip(self.style_layers, self.targets())])
-            c += feats[self.content_layer].pow(2).mean()
+            feats = self._features(x)
+            s += torch.stack(self._style_terms(feats))
+            c += feats[0][self.content_layer].pow(2).mean()
         self.style_norm.copy_(s / len(batches))
         self.content_norm.copy_(c / len(batches))
 
     def forward(self, y, x=None, x_feats=None):
-        """Terms for output y against photo x (content); each style term is 1 for a photo.
+        """Terms for output y against photo x (content). Each style term is 1 for a photo;
+        "style" is their weighted sum, averaged over the loss networks.
         x_feats: the photo's content features, if already computed."""
-        feats = self.net(y)
+        feats = self._features(y)
         out = {}
-        style = []
-        for i, (l, t) in enumerate(zip(self.style_layers, self.targets())):
-            v = F.mse_loss(gram(feats[l]), t.expand(y.shape[0], -1, -1)) / self.style_norm[i]
-            out[f"style_{l}"] = v
-            style.append(v)
-        out["style"] = torch.stack(style).sum()
+        terms = [v / n for v, n in zip(self._style_terms(feats), self.style_norm)]
+        for name, v in zip(self.style_layers, terms):
+            out[f"style_{name}"] = v
+        out["style"] = sum(w * v for w, v in zip(self.layer_weights, terms)) / len(self.nets)
         if x is not None or x_feats is not None:
             if x_feats is None:
                 x_feats = self.content_features(x)
-            out["content"] = F.mse_loss(feats[self.content_layer], x_feats) / self.content_norm
+            out["content"] = F.mse_loss(feats[0][self.content_layer], x_feats) / self.content_norm
         out["tv"] = total_variation(y)
         return out
 
     @torch.no_grad()
     def content_features(self, x):
-        return self.content_net(x)[self.content_layer]
+        return self.nets[0](x, [self.content_layer])[self.content_layer]

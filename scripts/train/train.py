@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Trains a feed-forward style network (TransformerNet, full or light) for one style image on
-the CPU, with the MobileNetV2 perceptual loss; resumes from its newest checkpoint by itself.
+the CPU against a perceptual loss (by default a seeded random-weight VGG, see perceptual.py);
+resumes from its newest checkpoint by itself.
 
     /usr/bin/python3 scripts/train/train.py --style elephants --steps 3000        # full network
     /usr/bin/python3 scripts/train/train.py --style sequins --arch light          # light network
@@ -23,16 +24,29 @@ import sys
 import time
 
 import torch
+import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from images import CropSampler, cache_dir, load_image  # noqa: E402
-from perceptual import PerceptualLoss  # noqa: E402
+from perceptual import SPECS, PerceptualLoss, loss_spec  # noqa: E402
 from transformer_net import ARCHS, TransformerNet, count_params  # noqa: E402
 
 # Settings a resumed run takes from its checkpoint rather than the command line.
 FIXED = ["style", "arch", "size", "batch", "style_size", "content_weight", "style_weight",
-         "tv_weight", "range_weight", "lr", "min_crop", "seed"]
+         "tv_weight", "range_weight", "lr", "min_crop", "seed", "loss", "identity_steps", "style_ramp"]
+
+
+def saved_settings(args):
+    """A checkpoint's settings in today's form: runs from before the loss network was a
+    choice used MobileNetV2 and one style image size."""
+    args = dict(args)
+    args.setdefault("loss", loss_spec("mnv2"))
+    args.setdefault("identity_steps", 0)
+    args.setdefault("style_ramp", 0)
+    if not isinstance(args.get("style_size"), list):
+        args["style_size"] = [args["style_size"]]
+    return args
 
 
 def parse_args(argv=None):
@@ -44,7 +58,20 @@ def parse_args(argv=None):
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--size", type=int, default=256, help="training crop size")
     ap.add_argument("--min-crop", type=float, default=0.5, help="smallest crop, as a fraction of a photo's short side")
-    ap.add_argument("--style-size", type=int, default=384, help="short side of the style image for its Gram targets")
+    ap.add_argument("--style-size", type=int, nargs="+", default=[384],
+                    help="short side of the style image for its Gram targets; several: their Gram matrices averaged")
+    ap.add_argument("--loss", choices=sorted(SPECS), default="vgg",
+                    help="loss network preset: vgg (seeded random-weight VGG-19) or mnv2 (nsfwjs MobileNetV2)")
+    ap.add_argument("--loss-nets", nargs="+", metavar="NET",
+                    help="override the preset's networks: vgg:<seed>, vgghp:<seed> (high-pass), mnv2")
+    ap.add_argument("--vgg-width", type=float, help="random VGG channel multiplier (preset 0.5)")
+    ap.add_argument("--style-layers", nargs="+", help="random VGG style layers (preset relu1_1 .. relu4_1)")
+    ap.add_argument("--layer-weights", nargs="+", type=float, help="one per style layer (preset all 1)")
+    ap.add_argument("--content-layer", help="content layer of the first loss network (preset: vgg relu2_1)")
+    ap.add_argument("--identity-steps", type=int, default=0,
+                    help="first train the network to return the photo (L1) for this many steps")
+    ap.add_argument("--style-ramp", type=int, default=0,
+                    help="steps over which the style weight rises from 0 to its value, after the identity steps")
     ap.add_argument("--content-weight", type=float, default=3.0)
     ap.add_argument("--style-weight", type=float, default=1.0, help="on the sum of the per-layer style losses, each 1 for a photo")
     ap.add_argument("--tv-weight", type=float, default=1.0)
@@ -63,6 +90,10 @@ def parse_args(argv=None):
     a = ap.parse_args(argv)
     a.cache = a.cache or cache_dir()
     a.run = a.run or (a.style if a.arch == "full" else f"{a.style}-{a.arch}")
+    layers = a.style_layers
+    weights = a.layer_weights or ([1.0] * len(layers) if layers else None)
+    a.loss = loss_spec(a.loss, nets=a.loss_nets, width=a.vgg_width, style_layers=layers,
+                       layer_weights=weights, content_layer=a.content_layer)
     return a
 
 
@@ -107,6 +138,7 @@ class Trainer:
             found = [weights]  # a weights-only checkpoint carried from another machine: fresh Adam state
         if found:
             state = torch.load(found[-1])
+            state["args"] = saved_settings(state["args"])
             for k in FIXED:
                 saved = state["args"].get(k, getattr(a, k))  # settings added later: the command line's
                 if getattr(a, k) != saved:
@@ -121,7 +153,7 @@ class Trainer:
         photos = glob.glob(os.path.join(data, "content", "train", "*.jpg"))
         self.sampler = CropSampler(photos, a.size, a.min_crop, seed=a.seed * 1000003 + self.step)
         style_path = os.path.join(data, "styles", f"{a.style}.png")
-        self.loss = PerceptualLoss(load_image(style_path, a.style_size))
+        self.loss = PerceptualLoss([load_image(style_path, s) for s in a.style_size], a.loss, a.cache)
         if state is not None:
             self.loss.style_norm.copy_(state["style_norm"])
             self.loss.content_norm.copy_(state["content_norm"])
@@ -129,7 +161,7 @@ class Trainer:
             calib = CropSampler(photos, a.size, a.min_crop, seed=12345)
             self.loss.calibrate([calib.batch(a.batch) for _ in range(8)])
         print(f"{a.run}: {a.arch} TransformerNet ({count_params(self.net)} parameters), style {style_path} "
-              f"at {a.style_size}px, {len(photos)} photos, batch {a.batch}x{a.size}x{a.size}, "
+              f"at {a.style_size}px, loss {a.loss}, {len(photos)} photos, batch {a.batch}x{a.size}x{a.size}, "
               f"{torch.get_num_threads()} threads")
 
     def train_step(self):
@@ -138,11 +170,21 @@ class Trainer:
             g["lr"] = lr_at(a, self.step)
         x = self.sampler.batch(a.batch)
         y = self.net.forward01(x)
+        if self.step < a.identity_steps:
+            # Start from a network that returns the photo, as pixel optimization starts from the
+            # photo: straight into the style loss, a feed-forward network collapses to blobs.
+            total = F.l1_loss(y, x)
+            self.opt.zero_grad(set_to_none=True)
+            total.backward()
+            self.opt.step()
+            self.step += 1
+            return {"total": total.item(), "identity": total.item()}
+        ramp = min(1.0, (self.step - a.identity_steps + 1) / a.style_ramp) if a.style_ramp else 1.0
         # The loss judges the clipped image the runner will show; the gradient passes the clip
         # unchanged, and a range penalty keeps outputs from drifting far past 0..1 unseen.
         t = self.loss(y + (y.clamp(0, 1) - y).detach(), x)
         t["range"] = (torch.relu(y - 1) + torch.relu(-y)).pow(2).mean()
-        total = (a.content_weight * t["content"] + a.style_weight * t["style"] + a.tv_weight * t["tv"]
+        total = (a.content_weight * t["content"] + ramp * a.style_weight * t["style"] + a.tv_weight * t["tv"]
                  + a.range_weight * t["range"])
         self.opt.zero_grad(set_to_none=True)
         total.backward()
@@ -183,21 +225,23 @@ class Trainer:
         self.log(f"# {time.strftime('%Y-%m-%d %H:%M:%S')} start at step {self.step}: " + json.dumps(vars(a)))
         started = time.time()
         last_ckpt = time.time()
-        sums, n, window = {}, 0, time.time()
+        sums, counts, n, window = {}, {}, 0, time.time()
         while self.step < a.steps and not stop["now"]:
             t0 = time.time()
             terms = self.train_step()
             self.seconds += time.time() - t0
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + v
+                counts[k] = counts.get(k, 0) + 1
             n += 1
             if self.step % a.log_every == 0 or self.step == a.steps:
-                avg = {k: v / n for k, v in sums.items()}
+                avg = {k: v / counts[k] for k, v in sums.items()}
+                main = " ".join(f"{k} {avg[k]:.4f}" for k in ("total", "identity", "content", "style", "tv", "range")
+                                if k in avg)
                 layers = " ".join(f"{avg[k]:.3f}" for k in avg if k.startswith("style_"))
                 self.log(f"step {self.step} {self.seconds / 3600:.3f}h {(time.time() - window) / n:.2f}s/step "
-                         f"lr {lr_at(a, self.step - 1):.1e} total {avg['total']:.4f} content {avg['content']:.4f} "
-                         f"style {avg['style']:.4f} [{layers}] tv {avg['tv']:.4f} range {avg['range']:.5f}")
-                sums, n, window = {}, 0, time.time()
+                         f"lr {lr_at(a, self.step - 1):.1e} {main}" + (f" [{layers}]" if layers else ""))
+                sums, counts, n, window = {}, {}, 0, time.time()
             if time.time() - last_ckpt > 60 * a.ckpt_minutes:
                 self.save()
                 last_ckpt = time.time()
