@@ -71,3 +71,30 @@ endfunction()
 
 instyle_wasm_variant(simd OFF)
 instyle_wasm_variant(simd-threads ON)
+
+# The kernel suites, compiled to WebAssembly and run under Node by tests/js/wasm-kernels.test.mjs
+# (part of npm test): the same GoogleTest files as the native build (SIMD kernels against their
+# scalar references, shape sweeps of Winograd, im2col, direct, 1x1, depthwise, the folded
+# upsampling and every pad mode), but over the single-threaded engine that ships, so what runs
+# in browsers is what is tested. GoogleTest is built from the sources Debian's libgtest-dev
+# ships in /usr/src/googletest (its prebuilt libraries are native).
+set(INSTYLE_GTEST_SRC /usr/src/googletest/googletest)
+set(INSTYLE_WASM_SUITES conv norm eltwise pad resize invariance)
+if(EXISTS ${INSTYLE_GTEST_SRC}/src/gtest-all.cc)
+  add_library(gtest_wasm STATIC ${INSTYLE_GTEST_SRC}/src/gtest-all.cc ${INSTYLE_GTEST_SRC}/src/gtest_main.cc)
+  target_include_directories(gtest_wasm SYSTEM PUBLIC ${INSTYLE_GTEST_SRC}/include)
+  target_include_directories(gtest_wasm PRIVATE ${INSTYLE_GTEST_SRC})
+  target_compile_options(gtest_wasm PRIVATE -O2)
+  foreach(suite ${INSTYLE_WASM_SUITES})
+    set(target ${suite}_test_wasm)
+    add_executable(${target} ${CMAKE_SOURCE_DIR}/tests/native/${suite}_test.cpp)
+    target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/tests/native)
+    target_link_libraries(${target} PRIVATE instyle_core_simd gtest_wasm)
+    # EXIT_RUNTIME: main's return value becomes Node's exit status (a failed test fails the run).
+    # SINGLE_FILE: the .wasm inside the .cjs; the loader would fetch() a file path in Node 20.
+    target_link_options(${target} PRIVATE -O2 -msimd128 -sENVIRONMENT=node -sEXIT_RUNTIME=1
+      -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sSINGLE_FILE=1)
+    set_target_properties(${target} PROPERTIES SUFFIX ".cjs" OUTPUT_NAME ${suite}_test
+      RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/kernel-tests)
+  endforeach()
+endif()
