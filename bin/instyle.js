@@ -12,18 +12,31 @@
 // Photos are read and written by sharp (libvips, from npm with its prebuilt binaries): JPEG,
 // PNG, WebP, TIFF, AVIF in, the output's format from its extension. It decodes a 12 MP JPEG in
 // 0.4 s and 55 MB where the pure-JS jpeg-js held 250 MB (and 170 MB more to encode), so that
-// the whole run of a 12 MP photo stays near the engine's own memory. The network runs in
-// instyle's WASM engine with as many threads as the machine has cores (at most 8).
+// the whole run of a 12 MP photo stays near the engine's own memory. sharp is an optional peer
+// dependency: the library itself needs no native binary, so `npm install instyle` pulls none,
+// and the CLI asks for sharp (`npm install sharp`) only when it has a photo to read.
+// The network runs in instyle's WASM engine with as many threads as the machine has cores
+// (at most 8).
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import sharp from 'sharp';
-
 import { InstyleError, init } from '../js/index.node.js';
 
-// One photo at a time, nothing kept: the engine wants the memory.
-sharp.cache(false);
+let sharpModule;
+async function loadSharp() {
+  if (!sharpModule) {
+    try {
+      sharpModule = (await import('sharp')).default;
+    } catch (e) {
+      if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !/'sharp'/.test(e.message)) throw e;
+      throw new InputError("the command line reads and writes photos with the npm package 'sharp', which is not installed; " +
+        'install it beside instyle: npm install sharp');
+    }
+    sharpModule.cache(false); // one photo at a time, nothing kept: the engine wants the memory
+  }
+  return sharpModule;
+}
 
 const OUTPUTS = { '.jpg': 'jpeg', '.jpeg': 'jpeg', '.png': 'png', '.webp': 'webp', '.tif': 'tiff', '.tiff': 'tiff', '.avif': 'avif' };
 
@@ -51,6 +64,7 @@ class InputError extends Error {}
 
 // RGBA bytes of the photo, turned upright by its EXIF orientation.
 async function decode(bytes, path) {
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: 2 ** 28 }).rotate().ensureAlpha().raw()
       .toBuffer({ resolveWithObject: true });
@@ -67,6 +81,7 @@ function outputFormat(path) {
 }
 
 async function encode(image, path, format) {
+  const sharp = await loadSharp();
   const raw = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length);
   let out = sharp(raw, { raw: { width: image.width, height: image.height, channels: 4 } });
   if (format === 'jpeg') out = out.removeAlpha().jpeg({ quality: 92 });

@@ -76,6 +76,38 @@ describe('consumer: npm pack, install, Node, Vite, Chromium', { timeout: 180_000
     console.log(`# npm pack: ${(tarball.size / 1024).toFixed(0)} KiB packed, ${(tarball.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${files.length} files`);
   });
 
+  test('npm install instyle pulls no native binary; the CLI lists styles without sharp and asks for it to read photos', () => {
+    const modules = join(project, 'node_modules');
+    const installed = readdirSync(modules).filter((d) => !d.startsWith('.'));
+    assert.deepEqual(installed, ['instyle'], `installed beside instyle: ${installed.join(', ')}`);
+    const native = [];
+    let bytes = 0;
+    const walk = (dir) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else {
+          bytes += statSync(p).size;
+          if (/\.(node|so(\.\d+)*|dylib|dll)$/.test(e.name)) native.push(p);
+        }
+      }
+    };
+    walk(modules);
+    assert.deepEqual(native, [], 'native binaries in the install');
+    console.log(`# npm install instyle: ${(bytes / 2 ** 20).toFixed(1)} MiB in node_modules, no native binary`);
+    const cli = join(modules, 'instyle/bin/instyle.js');
+    assert.match(run(process.execPath, [cli, 'styles'], project), /\(default\)/);
+    writeFileSync(join(project, 'photo.png'), Buffer.from('not read'));
+    let failure;
+    try {
+      run(process.execPath, [cli, 'stylize', 'photo.png', 'out.png'], project);
+    } catch (e) {
+      failure = e;
+    }
+    assert.equal(failure?.status, 1, 'stylize without sharp must fail with status 1');
+    assert.match(failure.stderr, /'sharp', which is not installed.*npm install sharp/);
+  });
+
   test('the installed package computes the known values in Node', () => {
     const out = JSON.parse(run(process.execPath, ['node-check.mjs'], project));
     for (const threads of ['1', '2']) {
