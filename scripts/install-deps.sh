@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ clang                      # native build, libFuzzer
+  clang-format                         # npm run lint
   libgtest-dev libbenchmark-dev        # native tests and microbenchmarks
   libxsimd-dev                         # SIMD kernels (headers only)
   emscripten binaryen                  # WASM build (emcc, wasm-dis)

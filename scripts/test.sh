@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: installs what is missing, builds everything, runs every suite:
+# `npm test`: installs what is missing, lints (clang-format, ESLint, tsc), builds everything,
+# runs every suite:
 # native GoogleTest (kernels, ONNX conformance), then Node's test runner (WASM package,
 # model runner, browser tests in headless Chromium).
 set -euo pipefail
@@ -10,6 +11,7 @@ bash scripts/install-deps.sh
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm install --no-audit --no-fund
 fi
+bash scripts/lint.sh
 bash scripts/build.sh
 
 echo "== native tests"

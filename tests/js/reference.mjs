@@ -152,7 +152,7 @@ export function conv2d(x, shape, weight, weightShape, options = {}) {
   let pad = options.padding ?? 0;
   pad = typeof pad === 'number' ? [pad, pad, pad, pad] : pad.length === 2 ? [pad[0], pad[1], pad[0], pad[1]] : pad;
   const [top, left, bottom, right] = pad;
-  const [N, C, H, W] = shape;
+  const [N, , H, W] = shape;
   const [O, Cg, kH, kW] = weightShape;
   const OH = Math.floor((H + top + bottom - dh * (kH - 1) - 1) / sh) + 1;
   const OW = Math.floor((W + left + right - dw * (kW - 1) - 1) / sw) + 1;

@@ -21,7 +21,7 @@ for (const suite of SUITES) {
     const out = run.stdout + run.stderr;
     const failed = out.split('\n').filter((l) => l.startsWith('[  FAILED  ]'));
     assert.equal(run.status, 0, `${suite}_test exited with ${run.status}:\n${failed.join('\n') || out.slice(-4000)}`);
-    const passed = Number(/\[  PASSED  \] (\d+) tests?\./.exec(out)?.[1] ?? 0);
+    const passed = Number(/\[ {2}PASSED {2}\] (\d+) tests?\./.exec(out)?.[1] ?? 0);
     assert.ok(passed > 0, `${suite}_test ran no test:\n${out.slice(-2000)}`);
     console.log(`# ${suite}: ${passed} tests passed in WebAssembly`);
   });
