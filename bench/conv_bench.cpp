@@ -14,8 +14,7 @@ namespace {
 
 using instyle::Conv2dShape;
 
-Conv2dShape layer(std::size_t C, std::size_t O, std::size_t HW, std::size_t k,
-                  std::size_t stride) {
+Conv2dShape layer(std::size_t C, std::size_t O, std::size_t HW, std::size_t k, std::size_t stride) {
   Conv2dShape s;
   s.C = C;
   s.O = O;
@@ -114,8 +113,8 @@ void BM_Conv2d_1x1_128to128_64x64(benchmark::State& state) {
 // every shape to the im2col path.
 void BM_Conv2d_3x3_Sweep(benchmark::State& state) {
   run(state,
-      layer(std::size_t(state.range(0)), std::size_t(state.range(1)),
-            std::size_t(state.range(2)), 3, 1),
+      layer(std::size_t(state.range(0)), std::size_t(state.range(1)), std::size_t(state.range(2)),
+            3, 1),
       false);
 }
 BENCHMARK(BM_Conv2d_3x3_Sweep)

@@ -20,7 +20,8 @@ constexpr std::size_t kN = 1, kC = 64, kHW = 256 * 256, kCount = kN * kC * kHW;
 // access to a misaligned tensor touches two cache lines (the offset:4 rows show the cost).
 struct Buffer {
   explicit Buffer(std::size_t n)
-      : data(static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64 + 64))) {}
+      : data(static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64 + 64))) {
+  }
   ~Buffer() { std::free(data); }
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -81,8 +82,7 @@ void BM_InstanceNormInPlace(benchmark::State& state) {
   auto& t = tensors();
   std::memcpy(t.y.data, t.x.data, kCount * sizeof(float));
   for (auto _ : state) {
-    instyle::instance_norm_f32(t.y.data, t.y.data, nullptr, nullptr, kN, kC, kHW, 1e-5f,
-                               false);
+    instyle::instance_norm_f32(t.y.data, t.y.data, nullptr, nullptr, kN, kC, kHW, 1e-5f, false);
     benchmark::ClobberMemory();
   }
   finish(state);
@@ -96,8 +96,7 @@ void BM_InstanceNormTwoSweeps(benchmark::State& state) {
   for (auto _ : state) {
     instyle::instance_stats_f32(mean.data(), var.data(), t.x.data, kN, kC, kHW);
     instyle::instance_norm_with_stats_f32(t.y.data, t.x.data, mean.data(), var.data(),
-                                          t.gamma.data(), t.beta.data(), kN, kC, kHW, 1e-5f,
-                                          true);
+                                          t.gamma.data(), t.beta.data(), kN, kC, kHW, 1e-5f, true);
     benchmark::ClobberMemory();
   }
   finish(state);
@@ -106,8 +105,8 @@ void BM_InstanceNormTwoSweeps(benchmark::State& state) {
 void BM_InstanceNormRef(benchmark::State& state) {
   auto& t = tensors();
   for (auto _ : state) {
-    instyle::instance_norm_f32_ref(t.y.data, t.x.data, t.gamma.data(), t.beta.data(), kN,
-                                   kC, kHW, 1e-5f, true);
+    instyle::instance_norm_f32_ref(t.y.data, t.x.data, t.gamma.data(), t.beta.data(), kN, kC, kHW,
+                                   1e-5f, true);
     benchmark::ClobberMemory();
   }
   finish(state);
@@ -140,8 +139,8 @@ void BM_LayerNorm(benchmark::State& state) {
   auto& t = tensors();
   float mean, rstd;
   for (auto _ : state) {
-    instyle::layer_norm_f32(t.y.data, &mean, &rstd, t.x.data, nullptr, nullptr, kN,
-                            kC * kHW, 1e-5f);
+    instyle::layer_norm_f32(t.y.data, &mean, &rstd, t.x.data, nullptr, nullptr, kN, kC * kHW,
+                            1e-5f);
     benchmark::ClobberMemory();
   }
   finish(state);
@@ -160,8 +159,7 @@ void BM_GroupNorm(benchmark::State& state) {
 void BM_AdaIN(benchmark::State& state) {
   auto& t = tensors();
   for (auto _ : state) {
-    instyle::adain_f32(t.y.data, t.x.data, t.beta.data(), t.gamma.data(), kN, kC, kHW, 1.f,
-                       1e-5f);
+    instyle::adain_f32(t.y.data, t.x.data, t.beta.data(), t.gamma.data(), kN, kC, kHW, 1.f, 1e-5f);
     benchmark::ClobberMemory();
   }
   finish(state);

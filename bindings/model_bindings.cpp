@@ -178,13 +178,14 @@ class JsModel {
   // Stylize, first half: the photo (rgba, width x height) is resized to target_w x
   // target_h when they differ (box filter), kept for the blend, and converted to the
   // network's input (scale, channel order); the run starts, with `stats` as above.
-  ModelStatus stylizeStart(std::uintptr_t rgba, int width, int height, int target_w,
-                           int target_h, double scale, bool bgr, int stats) {
+  ModelStatus stylizeStart(std::uintptr_t rgba, int width, int height, int target_w, int target_h,
+                           double scale, bool bgr, int stats) {
     stylizing_ = false;
     if (width < 1 || height < 1 || target_w < 1 || target_h < 1) {
       return to_js(instyle::model::invalid_argument("image sizes must be positive"));
     }
-    const std::size_t w = static_cast<std::size_t>(target_w), h = static_cast<std::size_t>(target_h);
+    const std::size_t w = static_cast<std::size_t>(target_w),
+                      h = static_cast<std::size_t>(target_h);
     Status s = photo_.resize(w * h * 4, "the photo");
     if (!s.ok()) return to_js(s);
     const auto* src = reinterpret_cast<const uint8_t*>(rgba);
@@ -208,11 +209,13 @@ class JsModel {
       options.record = &stats_;
     } else if (stats == 2) {
       if (!hasStatistics()) {
-        return to_js(instyle::model::invalid_argument("no recorded statistics to replay: run a thumbnail first"));
+        return to_js(instyle::model::invalid_argument(
+            "no recorded statistics to replay: run a thumbnail first"));
       }
       options.replay = &stats_;
     }
-    s = model_->start({input_.data()}, {{1, 3, static_cast<int64_t>(h), static_cast<int64_t>(w)}}, options);
+    s = model_->start({input_.data()}, {{1, 3, static_cast<int64_t>(h), static_cast<int64_t>(w)}},
+                      options);
     if (!s.ok()) return to_js(s);
     stylizing_ = true;
     return {};

@@ -63,7 +63,9 @@ constexpr size_t direct_max_nv(size_t og) {
 }
 constexpr size_t kDirectMaxNV = direct_max_nv(1);
 
-size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
+size_t round_up(size_t v, size_t m) {
+  return (v + m - 1) / m * m;
+}
 
 struct Plan {
   size_t Cg, Og, K, OH, OW, OHW;
@@ -148,7 +150,7 @@ struct Tile {
   vfloat acc[MR][NV];
 
   INSTYLE_ALWAYS_INLINE void begin(const float* y, size_t ldy, size_t n, const float* bias,
-                                  bool accumulate) {
+                                   bool accumulate) {
     INSTYLE_UNROLL
     for (size_t i = 0; i < MR; ++i) {
       if (!accumulate) {
@@ -216,7 +218,8 @@ using GemmMicro = void (*)(float*, size_t, size_t, const float*, size_t, const f
 
 // kGemm[mr - 1][nv - 1]: remainder blocks (fewer channels or pixels) get their own smaller
 // register tiles rather than padding.
-constexpr auto kGemm = register_tile_table<GemmMicro>([](auto mr, auto nv) { return &gemm_micro<mr, nv>; });
+constexpr auto kGemm =
+    register_tile_table<GemmMicro>([](auto mr, auto nv) { return &gemm_micro<mr, nv>; });
 
 // Direct micro-kernel: output vectors y[o][0, n) of one output row for OG channels (ldy apart),
 // summed over cc input channels of the band (chan_floats apart, already offset to this output
@@ -341,8 +344,8 @@ void gather_tile(float* B, const float* xg, size_t c0, size_t c1, size_t p0, siz
           const ptrdiff_t iy = pad_source_index(
               ptrdiff_t(oy * s.stride_h + ky * s.dilation_h) - ptrdiff_t(s.pad_top),
               ptrdiff_t(s.in_h()), s.pad_mode);
-          gather_row(dst + j, iy < 0 ? nullptr : xc + size_t(iy) / s.up_h * s.W, ox, n,
-                     s.stride_w, off, lo, hi, s.in_w(), s.up_w, s.pad_mode);
+          gather_row(dst + j, iy < 0 ? nullptr : xc + size_t(iy) / s.up_h * s.W, ox, n, s.stride_w,
+                     off, lo, hi, s.in_w(), s.up_w, s.pad_mode);
           j += n;
           ox = 0;
           ++oy;
@@ -354,9 +357,9 @@ void gather_tile(float* B, const float* xg, size_t c0, size_t c1, size_t p0, siz
 }
 
 // im2col path: output pixels [p0, p0 + np) of group g of sample n, all the group's channels.
-void conv_tile_gemm(float* y, const float* x, const float* w, const float* bias, size_t n,
-                    size_t g, size_t p0, size_t np, const Conv2dShape& s, const Plan& p,
-                    bool relu, float* B) {
+void conv_tile_gemm(float* y, const float* x, const float* w, const float* bias, size_t n, size_t g,
+                    size_t p0, size_t np, const Conv2dShape& s, const Plan& p, bool relu,
+                    float* B) {
   const float* xg = x + (n * s.C + g * p.Cg) * s.H * s.W;
   float* yg = y + (n * s.O + g * p.Og) * p.OHW + p0;
   const float* wg = w + g * p.Og * p.K;
@@ -370,8 +373,8 @@ void conv_tile_gemm(float* y, const float* x, const float* w, const float* bias,
       const size_t nr = std::min(kNR, np - j), nv = (nr + kLanes - 1) / kLanes;
       for (size_t o = 0; o < p.Og; o += kMR) {
         const size_t mr = std::min(kMR, p.Og - o);
-        kGemm[mr - 1][nv - 1](yg + o * p.OHW + j, p.OHW, nr, wg + o * p.K + c0 * taps, p.K,
-                              B + j, p.ldb, kc, bg ? bg + o : nullptr, !first, relu && last);
+        kGemm[mr - 1][nv - 1](yg + o * p.OHW + j, p.OHW, nr, wg + o * p.K + c0 * taps, p.K, B + j,
+                              p.ldb, kc, bg ? bg + o : nullptr, !first, relu && last);
       }
     }
   }
@@ -398,9 +401,9 @@ void conv_band_direct(float* y, const float* x, const float* w, const float* bia
       const auto [lo, hi] = inside_columns(off, sw, s.in_w(), p.phase_w);
       for (size_t c = c0; c < c1; ++c) {
         for (size_t r = 0; r < rows_in; ++r) {
-          const ptrdiff_t iy = pad_source_index(
-              ptrdiff_t(oy0 * s.stride_h + r) - ptrdiff_t(s.pad_top), ptrdiff_t(s.in_h()),
-              s.pad_mode);
+          const ptrdiff_t iy =
+              pad_source_index(ptrdiff_t(oy0 * s.stride_h + r) - ptrdiff_t(s.pad_top),
+                               ptrdiff_t(s.in_h()), s.pad_mode);
           gather_row(band + (c - c0) * p.chan_floats + r * p.row_floats + q * p.phase_w,
                      iy < 0 ? nullptr : xg + (c * s.H + size_t(iy) / s.up_h) * s.W, 0, p.phase_w,
                      sw, off, lo, hi, s.in_w(), s.up_w, s.pad_mode);
@@ -425,8 +428,8 @@ size_t conv2d_workspace_size(const Conv2dShape& s) {
   return winograd_eligible(s) ? winograd_workspace_size(s) : make_plan(s).workspace;
 }
 
-void conv2d_f32(float* y, const float* x, const float* w, const float* bias,
-                const Conv2dShape& s, bool relu, float* workspace) {
+void conv2d_f32(float* y, const float* x, const float* w, const float* bias, const Conv2dShape& s,
+                bool relu, float* workspace) {
   // 3x3 stride-1 convolutions with enough channels take the Winograd path (winograd.h).
   if (winograd_eligible(s)) {
     conv2d_winograd_f32(y, x, w, bias, s, relu, workspace);

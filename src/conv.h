@@ -43,16 +43,14 @@ struct Conv2dShape {
     return (in_w() + pad_left + pad_right - dilation_w * (kW - 1) - 1) / stride_w + 1;
   }
   // Multiply-adds times two: the usual FLOP count for benchmarks.
-  double flops() const {
-    return 2.0 * N * O * out_h() * out_w() * (C / groups) * kH * kW;
-  }
+  double flops() const { return 2.0 * N * O * out_h() * out_w() * (C / groups) * kH * kW; }
 };
 
 // Scratch floats conv2d_f32 needs for this shape (may be 0).
 std::size_t conv2d_workspace_size(const Conv2dShape& s);
 
-void conv2d_f32(float* y, const float* x, const float* w, const float* bias,
-                const Conv2dShape& s, bool relu, float* workspace);
+void conv2d_f32(float* y, const float* x, const float* w, const float* bias, const Conv2dShape& s,
+                bool relu, float* workspace);
 // Direct seven-loop reference in double; ignores `workspace`.
 void conv2d_f32_ref(float* y, const float* x, const float* w, const float* bias,
                     const Conv2dShape& s, bool relu, float* workspace);

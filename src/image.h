@@ -29,8 +29,8 @@ void planar_to_rgba_u8(uint8_t* rgba, const float* x, std::size_t width, std::si
 // covers): the right filter for shrinking photos, free of the aliasing of point sampling.
 // Allocates nothing: the caller's scratch holds two rows; each source row is filtered at
 // most twice (it can straddle two output rows).
-void resize_rgba_u8(uint8_t* dst, std::size_t dst_width, std::size_t dst_height,
-                    const uint8_t* src, std::size_t src_width, std::size_t src_height,
+void resize_rgba_u8(uint8_t* dst, std::size_t dst_width, std::size_t dst_height, const uint8_t* src,
+                    std::size_t src_width, std::size_t src_height,
                     float* row_scratch /* 8 * dst_width floats */);
 
 // The same resize a band at a time, for photos that never enter memory whole: output rows

@@ -141,8 +141,7 @@ struct Affine {
 Affine fold(float mean, float var, float eps, const float* gamma, const float* beta,
             std::size_t c) {
   const double g = gamma ? gamma[c] : 1.0;
-  return {mean, static_cast<float>(g / std::sqrt(double(var) + double(eps))),
-          beta ? beta[c] : 0.f};
+  return {mean, static_cast<float>(g / std::sqrt(double(var) + double(eps))), beta ? beta[c] : 0.f};
 }
 
 Affine fold(const Moments& m, float eps, const float* gamma, const float* beta, std::size_t c) {
@@ -187,8 +186,8 @@ constexpr std::size_t kPrefetchAhead = 1024;
 // bits span_moments(xn, HW) would give, and every output the bits apply() would.
 // `readable` is how many floats from xn on lie inside the tensor, the bound for prefetches.
 template <bool kRelu>
-void apply_and_measure(float* yp, const float* xp, const Affine& a, const float* xn,
-                       std::size_t HW, std::size_t readable, Moments* next) {
+void apply_and_measure(float* yp, const float* xp, const Affine& a, const float* xn, std::size_t HW,
+                       std::size_t readable, Moments* next) {
   static_assert(kBlock % (4 * kLanes) == 0, "blocks are whole trips of the loop");
   const vfloat vc = splat(a.center), vs = splat(a.scale), vb = splat(a.shift);
   const auto out = [&](const float* src) {
@@ -293,7 +292,9 @@ double normalize_ref(double x, double mean, double var, double eps, double g, do
   return (x - mean) / std::sqrt(var + eps) * g + b;
 }
 
-float relu_ref(double v, bool relu) { return static_cast<float>(relu && v < 0.0 ? 0.0 : v); }
+float relu_ref(double v, bool relu) {
+  return static_cast<float>(relu && v < 0.0 ? 0.0 : v);
+}
 
 }  // namespace
 
@@ -408,8 +409,8 @@ void batch_norm_train_f32(float* y, float* batch_mean, float* batch_var, const f
 }
 
 void batch_norm_train_f32_ref(float* y, float* batch_mean, float* batch_var, const float* x,
-                              const float* gamma, const float* beta, std::size_t N,
-                              std::size_t C, std::size_t HW, float eps, bool relu) {
+                              const float* gamma, const float* beta, std::size_t N, std::size_t C,
+                              std::size_t HW, float eps, bool relu) {
   for (std::size_t c = 0; c < C; ++c) {
     double s = 0.0;
     for (std::size_t n = 0; n < N; ++n) {
@@ -478,9 +479,8 @@ void layer_norm_f32_ref(float* y, float* mean, float* rstd, const float* x, cons
 
 // Statistics per group span (C/G planes, contiguous), then each plane of the group applied
 // with its own channel's gamma and beta. G == C takes IN's one-sweep path: same result.
-void group_norm_f32(float* y, const float* x, const float* gamma, const float* beta,
-                    std::size_t N, std::size_t C, std::size_t HW, std::size_t G, float eps,
-                    bool relu) {
+void group_norm_f32(float* y, const float* x, const float* gamma, const float* beta, std::size_t N,
+                    std::size_t C, std::size_t HW, std::size_t G, float eps, bool relu) {
   assert(G >= 1 && C % G == 0);
   if (G == C) {
     instance_norm_f32(y, x, gamma, beta, N, C, HW, eps, relu);
@@ -493,8 +493,7 @@ void group_norm_f32(float* y, const float* x, const float* gamma, const float* b
       const std::size_t off = (n * C + g * cpg) * HW;
       const Moments m = span_moments(x + off, cpg * HW);
       for (std::size_t k = 0; k < cpg; ++k) {
-        apply(y + off + k * HW, x + off + k * HW, fold(m, eps, gamma, beta, g * cpg + k), HW,
-              relu);
+        apply(y + off + k * HW, x + off + k * HW, fold(m, eps, gamma, beta, g * cpg + k), HW, relu);
       }
     }
   }
@@ -537,9 +536,8 @@ void adain_f32(float* y, const float* content, const float* style_mean, const fl
   });
 }
 
-void adain_f32_ref(float* y, const float* content, const float* style_mean,
-                   const float* style_std, std::size_t N, std::size_t C, std::size_t HW,
-                   float alpha, float eps) {
+void adain_f32_ref(float* y, const float* content, const float* style_mean, const float* style_std,
+                   std::size_t N, std::size_t C, std::size_t HW, float alpha, float eps) {
   if (HW == 0) return;
   for (std::size_t p = 0; p < N * C; ++p) {
     const float* xp = content + p * HW;

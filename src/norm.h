@@ -69,8 +69,8 @@ void batch_norm_train_f32(float* y, float* batch_mean, float* batch_var, const f
                           const float* gamma, const float* beta, std::size_t N, std::size_t C,
                           std::size_t HW, float eps, bool relu);
 void batch_norm_train_f32_ref(float* y, float* batch_mean, float* batch_var, const float* x,
-                              const float* gamma, const float* beta, std::size_t N,
-                              std::size_t C, std::size_t HW, float eps, bool relu);
+                              const float* gamma, const float* beta, std::size_t N, std::size_t C,
+                              std::size_t HW, float eps, bool relu);
 
 // Layer norm over the trailing `inner` values of each of `outer` rows (for NCHW with
 // LN over C, H, W: outer = N, inner = C*H*W). gamma, beta: [inner] element-wise or nullptr,
@@ -83,9 +83,8 @@ void layer_norm_f32_ref(float* y, float* mean, float* rstd, const float* x, cons
 // Group norm: C channels in G groups of C/G consecutive channels (C % G == 0), statistics per
 // (n, group). gamma, beta: [C] per channel or nullptr. G == C is IN; G == 1 is LN with
 // per-channel affine.
-void group_norm_f32(float* y, const float* x, const float* gamma, const float* beta,
-                    std::size_t N, std::size_t C, std::size_t HW, std::size_t G, float eps,
-                    bool relu);
+void group_norm_f32(float* y, const float* x, const float* gamma, const float* beta, std::size_t N,
+                    std::size_t C, std::size_t HW, std::size_t G, float eps, bool relu);
 void group_norm_f32_ref(float* y, const float* x, const float* gamma, const float* beta,
                         std::size_t N, std::size_t C, std::size_t HW, std::size_t G, float eps,
                         bool relu);
@@ -96,9 +95,8 @@ void group_norm_f32_ref(float* y, const float* x, const float* gamma, const floa
 // alpha = 0 returns the content unchanged, bit for bit.
 void adain_f32(float* y, const float* content, const float* style_mean, const float* style_std,
                std::size_t N, std::size_t C, std::size_t HW, float alpha, float eps);
-void adain_f32_ref(float* y, const float* content, const float* style_mean,
-                   const float* style_std, std::size_t N, std::size_t C, std::size_t HW,
-                   float alpha, float eps);
+void adain_f32_ref(float* y, const float* content, const float* style_mean, const float* style_std,
+                   std::size_t N, std::size_t C, std::size_t HW, float alpha, float eps);
 
 // The style statistics AdaIN takes: per-plane mean and std = sqrt(var + eps).
 // style: [N, C, HW]; mean, std: [N, C].

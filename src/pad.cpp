@@ -8,8 +8,8 @@
 namespace instyle {
 
 void pad_f32(float* y, const float* x, std::size_t NC, std::size_t H, std::size_t W,
-             std::size_t top, std::size_t left, std::size_t bottom, std::size_t right,
-             PadMode mode, float value) {
+             std::size_t top, std::size_t left, std::size_t bottom, std::size_t right, PadMode mode,
+             float value) {
   const std::size_t OH = H + top + bottom, OW = W + left + right;
   const std::ptrdiff_t h = std::ptrdiff_t(H), w = std::ptrdiff_t(W);
   for (std::size_t p = 0; p < NC; ++p) {
@@ -24,12 +24,14 @@ void pad_f32(float* y, const float* x, std::size_t NC, std::size_t H, std::size_
       }
       const float* xrow = xp + iy * w;
       for (std::size_t ox = 0; ox < left; ++ox) {
-        const std::ptrdiff_t ix = pad_source_index(std::ptrdiff_t(ox) - std::ptrdiff_t(left), w, mode);
+        const std::ptrdiff_t ix =
+            pad_source_index(std::ptrdiff_t(ox) - std::ptrdiff_t(left), w, mode);
         yrow[ox] = ix < 0 ? value : xrow[ix];
       }
       std::memcpy(yrow + left, xrow, W * sizeof(float));
       for (std::size_t ox = left + W; ox < OW; ++ox) {
-        const std::ptrdiff_t ix = pad_source_index(std::ptrdiff_t(ox) - std::ptrdiff_t(left), w, mode);
+        const std::ptrdiff_t ix =
+            pad_source_index(std::ptrdiff_t(ox) - std::ptrdiff_t(left), w, mode);
         yrow[ox] = ix < 0 ? value : xrow[ix];
       }
     }

@@ -35,8 +35,8 @@ inline std::ptrdiff_t pad_source_index(std::ptrdiff_t i, std::ptrdiff_t size, Pa
 
 // y: [NC, H + top + bottom, W + left + right]; `value` fills kZeros padding.
 void pad_f32(float* y, const float* x, std::size_t NC, std::size_t H, std::size_t W,
-             std::size_t top, std::size_t left, std::size_t bottom, std::size_t right,
-             PadMode mode, float value);
+             std::size_t top, std::size_t left, std::size_t bottom, std::size_t right, PadMode mode,
+             float value);
 void pad_f32_ref(float* y, const float* x, std::size_t NC, std::size_t H, std::size_t W,
                  std::size_t top, std::size_t left, std::size_t bottom, std::size_t right,
                  PadMode mode, float value);

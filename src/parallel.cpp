@@ -98,7 +98,9 @@ void set_num_threads(int n) {
   if (n != pool().size()) pool().resize(n);
 }
 
-int num_threads() { return pool().size(); }
+int num_threads() {
+  return pool().size();
+}
 
 void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn,
                   std::size_t grain) {

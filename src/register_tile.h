@@ -40,10 +40,12 @@ constexpr std::size_t kNR = kNV * kLanes;
 namespace detail {
 template <class Fn, class Make, std::size_t MR, std::size_t... NV>
 constexpr std::array<Fn, kNV> register_tile_row(Make make, std::index_sequence<NV...>) {
-  return {make(std::integral_constant<std::size_t, MR>(), std::integral_constant<std::size_t, NV + 1>())...};
+  return {make(std::integral_constant<std::size_t, MR>(),
+               std::integral_constant<std::size_t, NV + 1>())...};
 }
 template <class Fn, class Make, std::size_t... MR>
-constexpr std::array<std::array<Fn, kNV>, kMR> register_tile_table(Make make, std::index_sequence<MR...>) {
+constexpr std::array<std::array<Fn, kNV>, kMR> register_tile_table(Make make,
+                                                                   std::index_sequence<MR...>) {
   return {register_tile_row<Fn, Make, MR + 1>(make, std::make_index_sequence<kNV>())...};
 }
 }  // namespace detail

@@ -21,7 +21,7 @@ void upsample_nearest_f32_ref(float* y, const float* x, std::size_t NC, std::siz
 // Bilinear resize to any size; samples outside the input clamp to the edge. y: [NC, OH, OW].
 void resize_bilinear_f32(float* y, const float* x, std::size_t NC, std::size_t H, std::size_t W,
                          std::size_t OH, std::size_t OW, CoordMode mode);
-void resize_bilinear_f32_ref(float* y, const float* x, std::size_t NC, std::size_t H,
-                             std::size_t W, std::size_t OH, std::size_t OW, CoordMode mode);
+void resize_bilinear_f32_ref(float* y, const float* x, std::size_t NC, std::size_t H, std::size_t W,
+                             std::size_t OH, std::size_t OW, CoordMode mode);
 
 }  // namespace instyle

@@ -54,8 +54,8 @@ using std::size_t;
 #endif
 constexpr size_t kTile = INSTYLE_WINOGRAD_TILE;
 static_assert(kTile == 2 || kTile == 4);
-constexpr size_t kAlpha = kTile + 2;      // input patch and transformed tile size
-constexpr size_t kXi = kAlpha * kAlpha;   // positions of the transformed tile
+constexpr size_t kAlpha = kTile + 2;     // input patch and transformed tile size
+constexpr size_t kXi = kAlpha * kAlpha;  // positions of the transformed tile
 
 // The GEMMs use the register tile conv.cpp's im2col path uses (register_tile.h): kMR output
 // channels x kNV vectors of tiles. AVX-512: 8 x 3; AVX2: 4 x 3; WASM: 5 x 2.
@@ -76,9 +76,13 @@ constexpr size_t kPrefetchChannels = 2;
 // (a block of 64 tiles of 128 channels).
 constexpr size_t kMaxVFloats = kXi * 128 * 64;
 
-size_t round_up(size_t v, size_t mlt) { return (v + mlt - 1) / mlt * mlt; }
+size_t round_up(size_t v, size_t mlt) {
+  return (v + mlt - 1) / mlt * mlt;
+}
 
-void zero_tail(float* dst, size_t n) { std::memset(dst, 0, n * sizeof(float)); }
+void zero_tail(float* dst, size_t n) {
+  std::memset(dst, 0, n * sizeof(float));
+}
 
 #define INSTYLE_UNROLL _Pragma("GCC unroll 16")
 #define INSTYLE_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -188,17 +192,18 @@ void gemm_micro(float* m, size_t ldm, const float* u, size_t ldu, const float* v
 using GemmMicro = void (*)(float*, size_t, const float*, size_t, const float*, size_t, size_t);
 
 // kGemm[mr - 1][nv - 1]: remainder channel blocks and tile strips get smaller register tiles.
-constexpr auto kGemm = register_tile_table<GemmMicro>([](auto mr, auto nv) { return &gemm_micro<mr, nv>; });
+constexpr auto kGemm =
+    register_tile_table<GemmMicro>([](auto mr, auto nv) { return &gemm_micro<mr, nv>; });
 
 struct Plan {
   size_t OH, OW, tiles_h, tiles_w;
-  size_t seg;        // tile columns per block (the last block of a row may have fewer)
-  size_t segp;       // seg rounded up to whole vectors: the stride of a block's rows in V, M
-  size_t rows;       // tile rows per block (the last block of a column may have fewer)
-  size_t ldv;        // floats per row of V and M: rows x segp
-  size_t ldu;        // floats per row of U: O rounded up to whole vectors
-  size_t out_chunk;  // output channels per chunk of M
-  size_t nbuf;       // floats per column phase of a gathered input row
+  size_t seg;               // tile columns per block (the last block of a row may have fewer)
+  size_t segp;              // seg rounded up to whole vectors: the stride of a block's rows in V, M
+  size_t rows;              // tile rows per block (the last block of a column may have fewer)
+  size_t ldv;               // floats per row of V and M: rows x segp
+  size_t ldu;               // floats per row of U: O rounded up to whole vectors
+  size_t out_chunk;         // output channels per chunk of M
+  size_t nbuf;              // floats per column phase of a gathered input row
   size_t xi_u, xi_v, xi_m;  // floats from one transformed position xi to the next in U, V, M
   size_t u_floats, v_floats, m_floats, buf_floats;
 };
@@ -303,8 +308,8 @@ void gather_rows(float* buf, const float* xc, size_t r0, size_t nrows, size_t tx
   ptrdiff_t pattern[kTile];
   for (ptrdiff_t q = 0; q < m; ++q) pattern[q] = (phase + q) / up;
   for (size_t r = 0; r < nrows; ++r) {
-    const ptrdiff_t iy = pad_source_index(ptrdiff_t(r0 + r) - ptrdiff_t(s.pad_top),
-                                          ptrdiff_t(s.in_h()), s.pad_mode);
+    const ptrdiff_t iy =
+        pad_source_index(ptrdiff_t(r0 + r) - ptrdiff_t(s.pad_top), ptrdiff_t(s.in_h()), s.pad_mode);
     float* __restrict__ dst = buf + r * kTile * p.nbuf;
     if (iy < 0) {
       for (size_t q = 0; q < kTile; ++q) std::memset(dst + q * p.nbuf, 0, nk * sizeof(float));
@@ -372,8 +377,8 @@ void transform_input_run(float* V, size_t ldvc, const float* buf, size_t n, size
 
 // A^T M A for n tiles of one output channel (M[xi] ldxi apart), plus bias and ReLU, written to
 // the output plane yo for tiles [tx0, tx0 + n) of tile row ty, clipped to the plane.
-void transform_output_run(float* yo, const float* M, size_t ldxi, size_t n, size_t ty,
-                          size_t tx0, float bias, bool relu, const Plan& p) {
+void transform_output_run(float* yo, const float* M, size_t ldxi, size_t n, size_t ty, size_t tx0,
+                          float bias, bool relu, const Plan& p) {
   const vfloat bv = splat(bias);
   const size_t rows = std::min(kTile, p.OH - ty * kTile);
   for (size_t k = 0; k < n; k += kLanes) {
@@ -466,8 +471,8 @@ void conv2d_winograd_f32(float* y, const float* x, const float* w, const float* 
         for (size_t c = 0; c < C; ++c) {
           const ptrdiff_t ahead =
               c + kPrefetchChannels < C ? ptrdiff_t(kPrefetchChannels * s.H * s.W) : 0;
-          gather_rows(buf, xn + c * s.H * s.W, ty0 * kTile, rows * kTile + kAlpha - kTile, tx0,
-                      seg, ahead, s, p);
+          gather_rows(buf, xn + c * s.H * s.W, ty0 * kTile, rows * kTile + kAlpha - kTile, tx0, seg,
+                      ahead, s, p);
           for (size_t r = 0; r < rows; ++r) {
             float* Vc = V + c * p.ldv + r * p.segp;
             transform_input_run(Vc, ldxi_v, buf + r * kTile * kTile * p.nbuf, seg, p.nbuf);
@@ -493,8 +498,8 @@ void conv2d_winograd_f32(float* y, const float* x, const float* w, const float* 
               const size_t nv = vecs / strips + (k < vecs % strips);
               for (size_t o = 0; o < oc; o += kMR) {
                 const size_t mr = std::min(kMR, oc - o);
-                kGemm[mr - 1][nv - 1](Mxi + o * p.ldv + j, p.ldv, Uxi + o, p.ldu, Vxi + j,
-                                      p.ldv, C);
+                kGemm[mr - 1][nv - 1](Mxi + o * p.ldv + j, p.ldv, Uxi + o, p.ldu, Vxi + j, p.ldv,
+                                      C);
               }
               j += nv * kLanes;
             }

@@ -10,7 +10,8 @@ namespace instyle::model {
 void conv_transpose2d_f32(float* y, const float* x, const float* w, const float* bias,
                           const ConvTransposeShape& s) {
   const std::size_t cg = s.C / s.groups, og = s.O / s.groups;
-  const std::ptrdiff_t OH = static_cast<std::ptrdiff_t>(s.OH), OW = static_cast<std::ptrdiff_t>(s.OW);
+  const std::ptrdiff_t OH = static_cast<std::ptrdiff_t>(s.OH),
+                       OW = static_cast<std::ptrdiff_t>(s.OW);
   for (std::size_t n = 0; n < s.N; ++n) {
     float* yn = y + n * s.O * s.OH * s.OW;
     for (std::size_t o = 0; o < s.O; ++o) {
@@ -37,8 +38,9 @@ void conv_transpose2d_f32(float* y, const float* x, const float* w, const float*
               while (iw0 < iw1 && iw0 * sw + off_w < 0) ++iw0;
               while (iw1 > iw0 && (iw1 - 1) * sw + off_w >= OW) --iw1;
               for (std::size_t ih = 0; ih < s.H; ++ih) {
-                const std::ptrdiff_t oh = static_cast<std::ptrdiff_t>(ih * s.stride_h + kh * s.dilation_h) -
-                                          static_cast<std::ptrdiff_t>(s.pad_top);
+                const std::ptrdiff_t oh =
+                    static_cast<std::ptrdiff_t>(ih * s.stride_h + kh * s.dilation_h) -
+                    static_cast<std::ptrdiff_t>(s.pad_top);
                 if (oh < 0 || oh >= OH) continue;
                 const float* xr = xc + ih * s.W;
                 float* yr = yo + oh * OW;
@@ -65,12 +67,14 @@ void conv_transpose2d_f32_ref(float* y, const float* x, const float* w, const fl
             const std::size_t c = g * cg + ci;
             for (std::size_t kh = 0; kh < s.kH; ++kh) {
               // oh = ih * stride - pad + kh * dilation, solved for ih.
-              const std::int64_t th = std::int64_t(oh + s.pad_top) - std::int64_t(kh * s.dilation_h);
+              const std::int64_t th =
+                  std::int64_t(oh + s.pad_top) - std::int64_t(kh * s.dilation_h);
               if (th < 0 || th % std::int64_t(s.stride_h) != 0) continue;
               const std::int64_t ih = th / std::int64_t(s.stride_h);
               if (ih >= std::int64_t(s.H)) continue;
               for (std::size_t kw = 0; kw < s.kW; ++kw) {
-                const std::int64_t tw = std::int64_t(ow + s.pad_left) - std::int64_t(kw * s.dilation_w);
+                const std::int64_t tw =
+                    std::int64_t(ow + s.pad_left) - std::int64_t(kw * s.dilation_w);
                 if (tw < 0 || tw % std::int64_t(s.stride_w) != 0) continue;
                 const std::int64_t iw = tw / std::int64_t(s.stride_w);
                 if (iw >= std::int64_t(s.W)) continue;

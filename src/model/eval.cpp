@@ -12,7 +12,9 @@ namespace {
 
 using onnx::DataType;
 
-bool is_float(const Tensor& t) { return onnx::is_float_type(t.data_type); }
+bool is_float(const Tensor& t) {
+  return onnx::is_float_type(t.data_type);
+}
 
 Tensor make_tensor(DataType type, std::vector<int64_t> dims) {
   Tensor t;
@@ -32,7 +34,9 @@ double as_double(const Tensor& t, std::size_t i) {
   return is_float(t) ? static_cast<double>(t.floats[i]) : static_cast<double>(t.ints[i]);
 }
 
-std::size_t size_of(const Tensor& t) { return is_float(t) ? t.floats.size() : t.ints.size(); }
+std::size_t size_of(const Tensor& t) {
+  return is_float(t) ? t.floats.size() : t.ints.size();
+}
 
 Status need_input(const Node& node, const std::vector<const Tensor*>& in, std::size_t i,
                   const char* what) {
@@ -96,7 +100,8 @@ Status broadcast_all(const Node& node, const std::vector<const Tensor*>& ins,
                      std::vector<int64_t>* out) {
   *out = ins[0]->dims;
   for (std::size_t i = 1; i < ins.size(); ++i) {
-    INSTYLE_RETURN_IF_ERROR(broadcast_shapes(*out, ins[i]->dims, out).prefixed(node.label() + ": "));
+    INSTYLE_RETURN_IF_ERROR(
+        broadcast_shapes(*out, ins[i]->dims, out).prefixed(node.label() + ": "));
   }
   int64_t count = 0;
   return checked_count(*out, kMaxFoldElements, &count).prefixed(node.label() + ": ");
@@ -113,9 +118,9 @@ Status elementwise(const Node& node, const std::vector<const Tensor*>& ins, FF f
   std::vector<std::vector<std::size_t>> offs;
   for (const Tensor* t : ins) offs.push_back(broadcast_offsets(t->dims, shape));
   const std::size_t n = offs.empty() ? 0 : offs[0].size();
-  const DataType type = all_int ? (int_result == DataType::kUndefined ? ins[0]->data_type
-                                                                       : int_result)
-                                : DataType::kFloat;
+  const DataType type = all_int
+                            ? (int_result == DataType::kUndefined ? ins[0]->data_type : int_result)
+                            : DataType::kFloat;
   *out = make_tensor(type, shape);
   std::vector<double> dv(ins.size());
   std::vector<int64_t> iv(ins.size());
@@ -167,8 +172,7 @@ Tensor gather_offsets(const Tensor& in, std::vector<int64_t> dims,
 Status to_int_list(const Node& node, const Tensor* t, const char* what, std::vector<int64_t>* out) {
   INSTYLE_RETURN_IF_ERROR(need_ints(node, *t, what));
   if (t->dims.size() > 1) {
-    return invalid_model(node.label() + ": " + what + " must be 1-D, got " +
-                         shape_string(t->dims));
+    return invalid_model(node.label() + ": " + what + " must be 1-D, got " + shape_string(t->dims));
   }
   *out = t->ints;
   return Status();
@@ -249,14 +253,29 @@ Status eval_cast(const Node& node, const Tensor& in, Tensor* out) {
       v = in.ints[i];
     }
     switch (to) {
-      case DataType::kBool: v = v != 0; break;
-      case DataType::kInt32: v = static_cast<int32_t>(static_cast<uint64_t>(v)); break;
-      case DataType::kInt16: v = static_cast<int16_t>(static_cast<uint64_t>(v)); break;
-      case DataType::kInt8: v = static_cast<int8_t>(static_cast<uint64_t>(v)); break;
-      case DataType::kUint8: v = static_cast<uint8_t>(static_cast<uint64_t>(v)); break;
-      case DataType::kUint16: v = static_cast<uint16_t>(static_cast<uint64_t>(v)); break;
-      case DataType::kUint32: v = static_cast<uint32_t>(static_cast<uint64_t>(v)); break;
-      default: break;
+      case DataType::kBool:
+        v = v != 0;
+        break;
+      case DataType::kInt32:
+        v = static_cast<int32_t>(static_cast<uint64_t>(v));
+        break;
+      case DataType::kInt16:
+        v = static_cast<int16_t>(static_cast<uint64_t>(v));
+        break;
+      case DataType::kInt8:
+        v = static_cast<int8_t>(static_cast<uint64_t>(v));
+        break;
+      case DataType::kUint8:
+        v = static_cast<uint8_t>(static_cast<uint64_t>(v));
+        break;
+      case DataType::kUint16:
+        v = static_cast<uint16_t>(static_cast<uint64_t>(v));
+        break;
+      case DataType::kUint32:
+        v = static_cast<uint32_t>(static_cast<uint64_t>(v));
+        break;
+      default:
+        break;
     }
     out->ints[i] = v;
   }
@@ -273,7 +292,8 @@ Status eval_gather(const Node& node, const Tensor& data, const Tensor& indices, 
   dims.insert(dims.end(), indices.dims.begin(), indices.dims.end());
   dims.insert(dims.end(), data.dims.begin() + axis + 1, data.dims.end());
   int64_t count = 0;
-  INSTYLE_RETURN_IF_ERROR(checked_count(dims, kMaxFoldElements, &count).prefixed(node.label() + ": "));
+  INSTYLE_RETURN_IF_ERROR(
+      checked_count(dims, kMaxFoldElements, &count).prefixed(node.label() + ": "));
   const int64_t axis_dim = data.dims[axis];
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < axis; ++i) outer *= data.dims[i];
@@ -327,8 +347,8 @@ Status reshape_dims(const Node& node, const std::vector<int64_t>& in_dims,
   }
   if (infer >= 0) {
     if (known == 0 || count % known != 0) {
-      return invalid_model(node.label() + ": cannot reshape " + shape_string(in_dims) +
-                           " to " + shape_string(spec));
+      return invalid_model(node.label() + ": cannot reshape " + shape_string(in_dims) + " to " +
+                           shape_string(spec));
     }
     (*dims)[infer] = count / known;
   } else if (known != count) {
@@ -457,8 +477,7 @@ Status eval_concat(const Node& node, const std::vector<const Tensor*>& in, Tenso
   std::vector<int64_t> dims = parts[0]->dims;
   dims[axis] = 0;
   for (const Tensor* t : parts) {
-    if (is_float(*t) != is_float(*parts[0]) ||
-        static_cast<int64_t>(t->dims.size()) != rank) {
+    if (is_float(*t) != is_float(*parts[0]) || static_cast<int64_t>(t->dims.size()) != rank) {
       return invalid_model(node.label() + ": inputs differ in type or rank");
     }
     for (int64_t d = 0; d < rank; ++d) {
@@ -539,9 +558,8 @@ Status checked_count(const std::vector<int64_t>& shape, int64_t limit, int64_t* 
   for (int64_t d : shape) {
     if (d < 0) return invalid_model("negative dimension in " + shape_string(shape));
     if (d != 0 && n > limit / d) {
-      return Status(ErrorCode::kOutOfMemory,
-                    "shape " + shape_string(shape) + " has more than " + std::to_string(limit) +
-                        " elements");
+      return Status(ErrorCode::kOutOfMemory, "shape " + shape_string(shape) + " has more than " +
+                                                 std::to_string(limit) + " elements");
     }
     n *= d;
   }
@@ -681,7 +699,8 @@ Status evaluate_node(const Node& node, int64_t opset, const std::vector<const Te
       std::vector<int64_t> dims;
       INSTYLE_RETURN_IF_ERROR(to_int_list(node, in[0], "shape", &dims));
       int64_t count = 0;
-      INSTYLE_RETURN_IF_ERROR(checked_count(dims, kMaxFoldElements, &count).prefixed(node.label() + ": "));
+      INSTYLE_RETURN_IF_ERROR(
+          checked_count(dims, kMaxFoldElements, &count).prefixed(node.label() + ": "));
       Tensor value = make_tensor(DataType::kFloat, {1});
       if (const onnx::Attribute* a = node.attr("value")) {
         if (a->t.empty() || a->t[0].element_count() != 1) {
@@ -720,9 +739,11 @@ Status evaluate_node(const Node& node, int64_t opset, const std::vector<const Te
       INSTYLE_RETURN_IF_ERROR(need_input(node, in, 1, "shape"));
       std::vector<int64_t> spec, dims;
       INSTYLE_RETURN_IF_ERROR(to_int_list(node, in[1], "shape", &spec));
-      INSTYLE_RETURN_IF_ERROR(broadcast_shapes(in[0]->dims, spec, &dims).prefixed(node.label() + ": "));
+      INSTYLE_RETURN_IF_ERROR(
+          broadcast_shapes(in[0]->dims, spec, &dims).prefixed(node.label() + ": "));
       int64_t count = 0;
-      INSTYLE_RETURN_IF_ERROR(checked_count(dims, kMaxFoldElements, &count).prefixed(node.label() + ": "));
+      INSTYLE_RETURN_IF_ERROR(
+          checked_count(dims, kMaxFoldElements, &count).prefixed(node.label() + ": "));
       out = gather_offsets(*in[0], dims, broadcast_offsets(in[0]->dims, dims));
       return Status();
     }
@@ -789,7 +810,8 @@ Status evaluate_node(const Node& node, int64_t opset, const std::vector<const Te
           &out);
     }
     case Op::kNot:
-      return unary(node, *in[0], [](double v) { return v == 0 ? 1.0 : 0.0; }, true, &out);
+      return unary(
+          node, *in[0], [](double v) { return v == 0 ? 1.0 : 0.0; }, true, &out);
     case Op::kMin:
     case Op::kMax: {
       std::vector<const Tensor*> ins;
@@ -802,12 +824,14 @@ Status evaluate_node(const Node& node, int64_t opset, const std::vector<const Te
           node, ins,
           [&](const double* v) {
             double r = v[0];
-            for (std::size_t k = 1; k < ins.size(); ++k) r = is_min ? std::min(r, v[k]) : std::max(r, v[k]);
+            for (std::size_t k = 1; k < ins.size(); ++k)
+              r = is_min ? std::min(r, v[k]) : std::max(r, v[k]);
             return r;
           },
           [&](const int64_t* v, int64_t* r) {
             *r = v[0];
-            for (std::size_t k = 1; k < ins.size(); ++k) *r = is_min ? std::min(*r, v[k]) : std::max(*r, v[k]);
+            for (std::size_t k = 1; k < ins.size(); ++k)
+              *r = is_min ? std::min(*r, v[k]) : std::max(*r, v[k]);
             return Status();
           },
           DataType::kUndefined, &out);
@@ -824,20 +848,31 @@ Status evaluate_node(const Node& node, int64_t opset, const std::vector<const Te
           node, {in[0], in[1]},
           [op](const double* v) {
             switch (op) {
-              case Op::kAdd: return v[0] + v[1];
-              case Op::kSub: return v[0] - v[1];
-              case Op::kMul: return v[0] * v[1];
-              case Op::kDiv: return v[0] / v[1];
-              default: return std::pow(v[0], v[1]);
+              case Op::kAdd:
+                return v[0] + v[1];
+              case Op::kSub:
+                return v[0] - v[1];
+              case Op::kMul:
+                return v[0] * v[1];
+              case Op::kDiv:
+                return v[0] / v[1];
+              default:
+                return std::pow(v[0], v[1]);
             }
           },
           [op, n](const int64_t* v, int64_t* r) {
             // Wrapping arithmetic through uint64: overflow in a hostile file is not UB.
             const uint64_t a = static_cast<uint64_t>(v[0]), b = static_cast<uint64_t>(v[1]);
             switch (op) {
-              case Op::kAdd: *r = static_cast<int64_t>(a + b); break;
-              case Op::kSub: *r = static_cast<int64_t>(a - b); break;
-              case Op::kMul: *r = static_cast<int64_t>(a * b); break;
+              case Op::kAdd:
+                *r = static_cast<int64_t>(a + b);
+                break;
+              case Op::kSub:
+                *r = static_cast<int64_t>(a - b);
+                break;
+              case Op::kMul:
+                *r = static_cast<int64_t>(a * b);
+                break;
               case Op::kDiv:
                 if (v[1] == 0) return invalid_model(n->label() + ": integer division by zero");
                 if (v[1] == -1) {
@@ -858,33 +893,44 @@ Status evaluate_node(const Node& node, int64_t opset, const std::vector<const Te
     case Op::kClip: {
       double lo, hi;
       INSTYLE_RETURN_IF_ERROR(clip_bounds(node, in, &lo, &hi));
-      return unary(node, *in[0], [lo, hi](double v) { return std::min(std::max(v, lo), hi); },
-                   true, &out);
+      return unary(
+          node, *in[0], [lo, hi](double v) { return std::min(std::max(v, lo), hi); }, true, &out);
     }
     case Op::kRelu:
-      return unary(node, *in[0], [](double v) { return v < 0 ? 0.0 : v; }, true, &out);
+      return unary(
+          node, *in[0], [](double v) { return v < 0 ? 0.0 : v; }, true, &out);
     case Op::kLeakyRelu: {
       const double alpha = node.attr_float("alpha", 0.01f);
-      return unary(node, *in[0], [alpha](double v) { return v < 0 ? alpha * v : v; }, false, &out);
+      return unary(
+          node, *in[0], [alpha](double v) { return v < 0 ? alpha * v : v; }, false, &out);
     }
     case Op::kSigmoid:
-      return unary(node, *in[0], [](double v) { return 1.0 / (1.0 + std::exp(-v)); }, false, &out);
+      return unary(
+          node, *in[0], [](double v) { return 1.0 / (1.0 + std::exp(-v)); }, false, &out);
     case Op::kTanh:
-      return unary(node, *in[0], [](double v) { return std::tanh(v); }, false, &out);
+      return unary(
+          node, *in[0], [](double v) { return std::tanh(v); }, false, &out);
     case Op::kFloor:
-      return unary(node, *in[0], [](double v) { return std::floor(v); }, true, &out);
+      return unary(
+          node, *in[0], [](double v) { return std::floor(v); }, true, &out);
     case Op::kCeil:
-      return unary(node, *in[0], [](double v) { return std::ceil(v); }, true, &out);
+      return unary(
+          node, *in[0], [](double v) { return std::ceil(v); }, true, &out);
     case Op::kRound:
-      return unary(node, *in[0], [](double v) { return std::nearbyint(v); }, true, &out);
+      return unary(
+          node, *in[0], [](double v) { return std::nearbyint(v); }, true, &out);
     case Op::kNeg:
-      return unary(node, *in[0], [](double v) { return -v; }, true, &out);
+      return unary(
+          node, *in[0], [](double v) { return -v; }, true, &out);
     case Op::kAbs:
-      return unary(node, *in[0], [](double v) { return std::fabs(v); }, true, &out);
+      return unary(
+          node, *in[0], [](double v) { return std::fabs(v); }, true, &out);
     case Op::kSqrt:
-      return unary(node, *in[0], [nan](double v) { return v < 0 ? nan : std::sqrt(v); }, false, &out);
+      return unary(
+          node, *in[0], [nan](double v) { return v < 0 ? nan : std::sqrt(v); }, false, &out);
     case Op::kReciprocal:
-      return unary(node, *in[0], [](double v) { return 1.0 / v; }, false, &out);
+      return unary(
+          node, *in[0], [](double v) { return 1.0 / v; }, false, &out);
     default:
       return unsupported(node.label() + ": cannot be computed on constants");
   }

@@ -15,7 +15,8 @@ namespace {
 // Splits [0, n) items across the pool with at least `grain` items per range.
 template <class F>
 void split(std::size_t n, std::size_t grain, F&& f) {
-  parallel_for(n, [&](std::size_t b, std::size_t e) { f(b, e); }, std::max<std::size_t>(1, grain));
+  parallel_for(
+      n, [&](std::size_t b, std::size_t e) { f(b, e); }, std::max<std::size_t>(1, grain));
 }
 
 // Element ranges of at least 16K floats, so threads are not woken for tiny tensors.
@@ -27,10 +28,14 @@ std::size_t plane_grain(std::size_t plane) {
 
 float apply_binary(BinaryFn fn, float a, float b) {
   switch (fn) {
-    case BinaryFn::kAdd: return a + b;
-    case BinaryFn::kSub: return a - b;
-    case BinaryFn::kMul: return a * b;
-    case BinaryFn::kDiv: return a / b;
+    case BinaryFn::kAdd:
+      return a + b;
+    case BinaryFn::kSub:
+      return a - b;
+    case BinaryFn::kMul:
+      return a * b;
+    case BinaryFn::kDiv:
+      return a / b;
   }
   return 0.f;
 }
@@ -128,8 +133,12 @@ void run_unary(const Step& s, float* y, const float* x) {
     const float* xx = x + i0;
     const std::size_t n = i1 - i0;
     switch (s.unary) {
-      case UnaryFn::kRelu: relu_f32(yy, xx, n); break;
-      case UnaryFn::kClip: clamp_f32(yy, xx, n, s.lo, s.hi); break;
+      case UnaryFn::kRelu:
+        relu_f32(yy, xx, n);
+        break;
+      case UnaryFn::kClip:
+        clamp_f32(yy, xx, n, s.lo, s.hi);
+        break;
       case UnaryFn::kLeakyRelu:
         for (std::size_t i = 0; i < n; ++i) yy[i] = xx[i] < 0.f ? xx[i] * s.alpha : xx[i];
         break;
@@ -173,7 +182,10 @@ void run_resize_table(const Step& s, float* y, const float* x) {
 
 Execution::Execution(const Plan& plan, float* arena, float* workspace,
                      std::vector<const float*> inputs, RunOptions options)
-    : plan_(plan), arena_(arena), workspace_(workspace), inputs_(std::move(inputs)),
+    : plan_(plan),
+      arena_(arena),
+      workspace_(workspace),
+      inputs_(std::move(inputs)),
       options_(options) {
   if (options_.record) {
     options_.record->mean.resize(static_cast<std::size_t>(plan_.norm_layers));
@@ -184,10 +196,14 @@ Execution::Execution(const Plan& plan, float* arena, float* workspace,
 const float* Execution::data(int value) const {
   const Slot& s = plan_.values[value].slot;
   switch (s.kind) {
-    case Slot::kConst: return s.data;
-    case Slot::kInput: return inputs_[s.input];
-    case Slot::kArena: return arena_ + s.offset;
-    default: return nullptr;
+    case Slot::kConst:
+      return s.data;
+    case Slot::kInput:
+      return inputs_[s.input];
+    case Slot::kArena:
+      return arena_ + s.offset;
+    default:
+      return nullptr;
   }
 }
 
@@ -246,7 +262,8 @@ Status Execution::step() {
         const NormStats& st = *options_.replay;
         if (li >= st.mean.size() || st.mean[li].size() != planes || st.var[li].size() != planes) {
           return invalid_argument("replayed statistics do not match instance norm layer " +
-                                  std::to_string(li) + " (" + std::to_string(planes) + " channels)");
+                                  std::to_string(li) + " (" + std::to_string(planes) +
+                                  " channels)");
         }
         mean = st.mean[li].data();
         var = st.var[li].data();
@@ -266,8 +283,8 @@ Status Execution::step() {
         for (std::size_t p = p0; p < p1;) {
           const std::size_t c = p % s.C, run = std::min(p1 - p, s.C - c);
           if (mean) {
-            instance_norm_with_stats_f32(y + p * s.HW, x + p * s.HW, mean + p, var + p,
-                                         s.scale + c, s.shift + c, 1, run, s.HW, s.eps, s.relu);
+            instance_norm_with_stats_f32(y + p * s.HW, x + p * s.HW, mean + p, var + p, s.scale + c,
+                                         s.shift + c, 1, run, s.HW, s.eps, s.relu);
           } else {
             instance_norm_f32(y + p * s.HW, x + p * s.HW, s.scale + c, s.shift + c, 1, run, s.HW,
                               s.eps, s.relu);
@@ -303,14 +320,14 @@ Status Execution::step() {
     }
     case StepKind::kUpsampleNearest:
       split(s.NC, plane_grain(s.OH * s.OW), [&](std::size_t p0, std::size_t p1) {
-        upsample_nearest_f32(y + p0 * s.OH * s.OW, x + p0 * s.H * s.W, p1 - p0, s.H, s.W,
-                             s.scale_h, s.scale_w);
+        upsample_nearest_f32(y + p0 * s.OH * s.OW, x + p0 * s.H * s.W, p1 - p0, s.H, s.W, s.scale_h,
+                             s.scale_w);
       });
       break;
     case StepKind::kResizeBilinear:
       split(s.NC, plane_grain(s.OH * s.OW), [&](std::size_t p0, std::size_t p1) {
-        resize_bilinear_f32(y + p0 * s.OH * s.OW, x + p0 * s.H * s.W, p1 - p0, s.H, s.W, s.OH,
-                            s.OW, s.coord_mode);
+        resize_bilinear_f32(y + p0 * s.OH * s.OW, x + p0 * s.H * s.W, p1 - p0, s.H, s.W, s.OH, s.OW,
+                            s.coord_mode);
       });
       break;
     case StepKind::kResizeTable:

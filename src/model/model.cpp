@@ -42,7 +42,9 @@ std::vector<Shape> probe_shapes(const Graph& g, bool* all_known) {
 
 Model::Model(Graph graph) : graph_(std::move(graph)) {}
 
-Model::~Model() { release(); }
+Model::~Model() {
+  release();
+}
 
 Result<std::unique_ptr<Model>> Model::load(const uint8_t* data, std::size_t size) {
   auto parsed = onnx::parse_model(data, size);
@@ -127,7 +129,8 @@ Result<ModelInfo> Model::info(const std::vector<Shape>& input_shapes) {
   for (std::size_t v = 0; v < graph_.values.size(); ++v) {
     const Tensor& t = graph_.values[v].data;
     if (!graph_.values[v].is_const) continue;
-    info.weight_bytes += uint64_t(t.floats.size()) * sizeof(float) + uint64_t(t.ints.size()) * sizeof(int64_t);
+    info.weight_bytes +=
+        uint64_t(t.floats.size()) * sizeof(float) + uint64_t(t.ints.size()) * sizeof(int64_t);
     if (weight[v]) info.parameters += static_cast<int64_t>(t.floats.size());
   }
   auto plan = plan_for(input_shapes);
@@ -164,9 +167,9 @@ Status Model::reserve(std::size_t floats) {
   // malloc, not a vector: in WASM a failed allocation returns null here instead of aborting.
   memory_ = static_cast<float*>(std::malloc(floats * sizeof(float)));
   if (!memory_) {
-    return Status(ErrorCode::kOutOfMemory,
-                  "cannot allocate " + std::to_string(floats * sizeof(float) >> 20) +
-                      " MiB for activations; try a smaller image");
+    return Status(ErrorCode::kOutOfMemory, "cannot allocate " +
+                                               std::to_string(floats * sizeof(float) >> 20) +
+                                               " MiB for activations; try a smaller image");
   }
   memory_floats_ = floats;
   return Status();

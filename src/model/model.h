@@ -29,20 +29,20 @@ namespace instyle::model {
 struct ModelInfo {
   int64_t opset = 0;
   std::string producer;
-  int64_t parameters = 0;          // float weights read by the network's layers
-  uint64_t weight_bytes = 0;       // every constant the runner keeps
+  int64_t parameters = 0;                        // float weights read by the network's layers
+  uint64_t weight_bytes = 0;                     // every constant the runner keeps
   std::vector<std::pair<std::string, int>> ops;  // op_type -> count, as in the file
-  int norm_layers = 0;             // InstanceNormalization layers
-  std::string input_signature;     // e.g. "input [1,3,height,width]"
+  int norm_layers = 0;                           // InstanceNormalization layers
+  std::string input_signature;                   // e.g. "input [1,3,height,width]"
   // For the planned input shape:
   Shape input_shape, output_shape;
-  std::size_t steps = 0;           // kernels run, after folding and fusion
+  std::size_t steps = 0;  // kernels run, after folding and fusion
   double flops = 0;
   // Bytes as 64-bit numbers: in wasm32 a sum of them may pass 4 GiB.
-  uint64_t arena_bytes = 0;        // activations, reused by liveness
-  uint64_t workspace_bytes = 0;    // convolution scratch, all threads
-  uint64_t io_bytes = 0;           // the input and output tensors
-  uint64_t peak_bytes = 0;         // arena + workspace + io + weights: all the run touches
+  uint64_t arena_bytes = 0;      // activations, reused by liveness
+  uint64_t workspace_bytes = 0;  // convolution scratch, all threads
+  uint64_t io_bytes = 0;         // the input and output tensors
+  uint64_t peak_bytes = 0;       // arena + workspace + io + weights: all the run touches
 };
 
 class Model {

@@ -15,7 +15,9 @@ static_assert(sizeof(kOps) / sizeof(kOps[0]) == static_cast<std::size_t>(Op::kCo
 
 }  // namespace
 
-const OpInfo& op_info(Op op) { return kOps[static_cast<std::size_t>(op)]; }
+const OpInfo& op_info(Op op) {
+  return kOps[static_cast<std::size_t>(op)];
+}
 
 bool op_from_onnx(const std::string& op_type, Op* op) {
   // About 50 entries: a linear scan at load time costs nothing worth a hash map.

@@ -23,7 +23,9 @@ constexpr int64_t kMaxWindow = 65536;
 // Arena offsets are aligned to 64 bytes (a cache line, and any SIMD width).
 constexpr std::size_t kAlignFloats = 16;
 
-std::size_t align_up(std::size_t n) { return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
+std::size_t align_up(std::size_t n) {
+  return (n + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+}
 
 int64_t product(const Shape& s, std::size_t from = 0, std::size_t to = SIZE_MAX) {
   int64_t n = 1;
@@ -46,7 +48,8 @@ class Planner {
   Status float_operand(const Node& node, std::size_t i, const char* what) const;
   Status known_floats(const Node& node, std::size_t i, const char* what, int64_t count,
                       const float** out) const;
-  Status known_ints(const Node& node, std::size_t i, const char* what, std::vector<int64_t>* out) const;
+  Status known_ints(const Node& node, std::size_t i, const char* what,
+                    std::vector<int64_t>* out) const;
   Status set_output(const Node& node, std::size_t i, Shape shape);
 
   // --- per-op planning
@@ -71,16 +74,16 @@ class Planner {
   const Graph& g_;
   Plan& p_;
   int threads_;
-  std::vector<int> alias_of_;     // views: the value whose data they reinterpret
-  std::vector<int> norm_index_;   // per node: its index among InstanceNormalization nodes
+  std::vector<int> alias_of_;    // views: the value whose data they reinterpret
+  std::vector<int> norm_index_;  // per node: its index among InstanceNormalization nodes
 };
 
 Status Planner::float_operand(const Node& node, std::size_t i, const char* what) const {
   const int v = node.inputs[i];
   const Tensor* t = known(v);
   if (t && !onnx::is_float_type(t->data_type)) {
-    return invalid_model(node.label() + ": " + what + " '" + name(v) + "' must be a float tensor, got " +
-                         onnx::data_type_name(t->data_type));
+    return invalid_model(node.label() + ": " + what + " '" + name(v) +
+                         "' must be a float tensor, got " + onnx::data_type_name(t->data_type));
   }
   return Status();
 }
@@ -171,17 +174,18 @@ Status Planner::run(const std::vector<Shape>& input_shapes) {
       if (v.declared.has_shape && expected[d].value >= 0 && expected[d].value != s[d]) fits = false;
     }
     if (!fits) {
-      return invalid_argument("input '" + v.name + "' must be " + dims_string(expected) +
-                              ", got " + shape_string(s));
+      return invalid_argument("input '" + v.name + "' must be " + dims_string(expected) + ", got " +
+                              shape_string(s));
     }
     if (v.declared.elem_type != onnx::DataType::kUndefined &&
         v.declared.elem_type != onnx::DataType::kFloat) {
       return unsupported("input '" + v.name + "' has type " +
-                         onnx::data_type_name(v.declared.elem_type) + "; only float inputs are supported");
+                         onnx::data_type_name(v.declared.elem_type) +
+                         "; only float inputs are supported");
     }
     int64_t count = 0;
-    INSTYLE_RETURN_IF_ERROR(checked_count(s, kMaxActivationElements, &count)
-                                .prefixed("input '" + v.name + "': "));
+    INSTYLE_RETURN_IF_ERROR(
+        checked_count(s, kMaxActivationElements, &count).prefixed("input '" + v.name + "': "));
     p_.values[g_.inputs[k]].shape = s;
     p_.values[g_.inputs[k]].slot.kind = Slot::kInput;
     p_.values[g_.inputs[k]].slot.input = static_cast<int>(k);
@@ -292,23 +296,39 @@ Status Planner::plan_node(int n) {
   }
   if (!present(node, 0)) return invalid_model(node.label() + ": input 0 is required");
   switch (node.op) {
-    case Op::kConv: INSTYLE_RETURN_IF_ERROR(plan_conv(node, &s)); break;
-    case Op::kConvTranspose: INSTYLE_RETURN_IF_ERROR(plan_conv_transpose(node, &s)); break;
+    case Op::kConv:
+      INSTYLE_RETURN_IF_ERROR(plan_conv(node, &s));
+      break;
+    case Op::kConvTranspose:
+      INSTYLE_RETURN_IF_ERROR(plan_conv_transpose(node, &s));
+      break;
     case Op::kInstanceNormalization:
-    case Op::kBatchNormalization: INSTYLE_RETURN_IF_ERROR(plan_norm(node, n, &s)); break;
+    case Op::kBatchNormalization:
+      INSTYLE_RETURN_IF_ERROR(plan_norm(node, n, &s));
+      break;
     case Op::kRelu:
     case Op::kLeakyRelu:
     case Op::kSigmoid:
     case Op::kTanh:
-    case Op::kClip: INSTYLE_RETURN_IF_ERROR(plan_unary(node, &s)); break;
+    case Op::kClip:
+      INSTYLE_RETURN_IF_ERROR(plan_unary(node, &s));
+      break;
     case Op::kAdd:
     case Op::kSub:
     case Op::kMul:
-    case Op::kDiv: INSTYLE_RETURN_IF_ERROR(plan_binary(node, &s)); break;
-    case Op::kPad: INSTYLE_RETURN_IF_ERROR(plan_pad(node, &s)); break;
+    case Op::kDiv:
+      INSTYLE_RETURN_IF_ERROR(plan_binary(node, &s));
+      break;
+    case Op::kPad:
+      INSTYLE_RETURN_IF_ERROR(plan_pad(node, &s));
+      break;
     case Op::kUpsample:
-    case Op::kResize: INSTYLE_RETURN_IF_ERROR(plan_resize(node, &s)); break;
-    case Op::kConcat: INSTYLE_RETURN_IF_ERROR(plan_concat(node, &s)); break;
+    case Op::kResize:
+      INSTYLE_RETURN_IF_ERROR(plan_resize(node, &s));
+      break;
+    case Op::kConcat:
+      INSTYLE_RETURN_IF_ERROR(plan_concat(node, &s));
+      break;
     default:
       return unsupported(node.label() + ": cannot run on activations");
   }
@@ -325,7 +345,8 @@ Status Planner::plan_node(int n) {
 // Output-channel ranges for the threads: whole groups when grouped, multiples of 8 channels
 // otherwise where that still gives every thread work (SIMD kernels block output channels).
 std::vector<std::size_t> channel_ranges(std::size_t O, std::size_t groups, int threads) {
-  const std::size_t unit = groups > 1 ? O / groups : (O >= 8 * static_cast<std::size_t>(threads) ? 8 : 1);
+  const std::size_t unit =
+      groups > 1 ? O / groups : (O >= 8 * static_cast<std::size_t>(threads) ? 8 : 1);
   const std::size_t units = O / unit;
   const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(threads, units));
   std::vector<std::size_t> r;
@@ -344,7 +365,8 @@ Status Planner::plan_conv(const Node& node, Step* s) {
   }
   if (!present(node, 1)) return invalid_model(node.label() + ": weight is required");
   const Tensor* w = known(node.inputs[1]);
-  if (!w) return unsupported(node.label() + ": weight '" + name(node.inputs[1]) + "' must be a constant");
+  if (!w)
+    return unsupported(node.label() + ": weight '" + name(node.inputs[1]) + "' must be a constant");
   const Shape& ws = w->dims;
   const bool two_d = xs.size() == 4;
   if (ws.size() != xs.size()) {
@@ -371,16 +393,19 @@ Status Planner::plan_conv(const Node& node, Step* s) {
   if (pads.empty()) pads.assign(2 * sr, 0);
   if (strides.size() != sr || dil.size() != sr || pads.size() != 2 * sr ||
       (!ks.empty() && ks.size() != sr)) {
-    return invalid_model(node.label() + ": strides, dilations, pads or kernel_shape have the wrong length");
+    return invalid_model(node.label() +
+                         ": strides, dilations, pads or kernel_shape have the wrong length");
   }
   if (!ks.empty() && (ks[0] != (two_d ? kH : kW) || ks.back() != kW)) {
-    return invalid_model(node.label() + ": kernel_shape disagrees with the weight " + shape_string(ws));
+    return invalid_model(node.label() + ": kernel_shape disagrees with the weight " +
+                         shape_string(ws));
   }
   for (std::size_t i = 0; i < sr; ++i) {
     if (strides[i] < 1 || dil[i] < 1 || pads[i] < 0 || pads[i + sr] < 0 ||
         strides[i] > kMaxWindow || dil[i] > kMaxWindow || pads[i] > kMaxWindow ||
         pads[i + sr] > kMaxWindow) {
-      return invalid_model(node.label() + ": strides and dilations must be in [1, 65536], pads in [0, 65536]");
+      return invalid_model(node.label() +
+                           ": strides and dilations must be in [1, 65536], pads in [0, 65536]");
     }
   }
   const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
@@ -394,7 +419,8 @@ Status Planner::plan_conv(const Node& node, Step* s) {
       pb[a] = pe[a] = 0;
     } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
       const int64_t out = (in_len[a] + st[a] - 1) / st[a];
-      const int64_t total = std::max<int64_t>(0, (out - 1) * st[a] + (k_len[a] - 1) * dl[a] + 1 - in_len[a]);
+      const int64_t total =
+          std::max<int64_t>(0, (out - 1) * st[a] + (k_len[a] - 1) * dl[a] + 1 - in_len[a]);
       pb[a] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
       pe[a] = total - pb[a];
     } else if (auto_pad != "NOTSET") {
@@ -523,7 +549,8 @@ Status Planner::plan_norm(const Node& node, int n, Step* s) {
   const Shape& xs = p_.values[node.inputs[0]].shape;
   const bool in = node.op == Op::kInstanceNormalization;
   if (xs.size() < (in ? 3u : 2u)) {
-    return invalid_argument(node.label() + ": input " + shape_string(xs) + " has too few dimensions");
+    return invalid_argument(node.label() + ": input " + shape_string(xs) +
+                            " has too few dimensions");
   }
   s->N = static_cast<std::size_t>(xs[0]);
   s->C = static_cast<std::size_t>(xs[1]);
@@ -557,13 +584,19 @@ Status Planner::plan_unary(const Node& node, Step* s) {
   s->inputs = {node.inputs[0]};
   s->count = static_cast<std::size_t>(product(xs));
   switch (node.op) {
-    case Op::kRelu: s->unary = UnaryFn::kRelu; break;
+    case Op::kRelu:
+      s->unary = UnaryFn::kRelu;
+      break;
     case Op::kLeakyRelu:
       s->unary = UnaryFn::kLeakyRelu;
       s->alpha = node.attr_float("alpha", 0.01f);
       break;
-    case Op::kSigmoid: s->unary = UnaryFn::kSigmoid; break;
-    case Op::kTanh: s->unary = UnaryFn::kTanh; break;
+    case Op::kSigmoid:
+      s->unary = UnaryFn::kSigmoid;
+      break;
+    case Op::kTanh:
+      s->unary = UnaryFn::kTanh;
+      break;
     default: {
       s->unary = UnaryFn::kClip;
       s->lo = -std::numeric_limits<float>::infinity();
@@ -590,7 +623,7 @@ Status Planner::plan_binary(const Node& node, Step* s) {
   Shape out;
   INSTYLE_RETURN_IF_ERROR(broadcast_shapes(a, b, &out).prefixed(node.label() + ": "));
   s->kind = StepKind::kBinary;
-  s->binary = node.op == Op::kAdd ? BinaryFn::kAdd
+  s->binary = node.op == Op::kAdd   ? BinaryFn::kAdd
               : node.op == Op::kSub ? BinaryFn::kSub
               : node.op == Op::kMul ? BinaryFn::kMul
                                     : BinaryFn::kDiv;
@@ -658,7 +691,8 @@ Status Planner::plan_pad(const Node& node, Step* s) {
       if (!v || v->element_count() != 1) {
         return unsupported(node.label() + ": constant_value must be a known scalar");
       }
-      s->pad_value = onnx::is_float_type(v->data_type) ? v->floats[0] : static_cast<float>(v->ints[0]);
+      s->pad_value =
+          onnx::is_float_type(v->data_type) ? v->floats[0] : static_cast<float>(v->ints[0]);
     }
   }
   std::vector<int64_t> axes;
@@ -744,20 +778,25 @@ Status Planner::plan_resize(const Node& node, Step* s) {
   if (mode != "nearest" && mode != "linear") {
     return unsupported(node.label() + ": mode '" + mode + "' is not supported");
   }
-  std::string coord = old_style ? "asymmetric"
-                                : node.attr_string("coordinate_transformation_mode", "half_pixel");
+  std::string coord =
+      old_style ? "asymmetric" : node.attr_string("coordinate_transformation_mode", "half_pixel");
   if (coord == "tf_half_pixel_for_nn") coord = "tf_half_pixel_for_nearest";  // opset-11 name
   if (coord != "half_pixel" && coord != "pytorch_half_pixel" && coord != "align_corners" &&
-      coord != "asymmetric" && coord != "tf_half_pixel_for_nearest" && coord != "tf_crop_and_resize") {
-    return unsupported(node.label() + ": coordinate_transformation_mode '" + coord + "' is not supported");
+      coord != "asymmetric" && coord != "tf_half_pixel_for_nearest" &&
+      coord != "tf_crop_and_resize") {
+    return unsupported(node.label() + ": coordinate_transformation_mode '" + coord +
+                       "' is not supported");
   }
-  const std::string nearest = old_style ? "simple" : node.attr_string("nearest_mode", "round_prefer_floor");
+  const std::string nearest =
+      old_style ? "simple" : node.attr_string("nearest_mode", "round_prefer_floor");
   if (coord == "tf_crop_and_resize") {
-    return unsupported(node.label() + ": coordinate_transformation_mode 'tf_crop_and_resize' is not supported");
+    return unsupported(node.label() +
+                       ": coordinate_transformation_mode 'tf_crop_and_resize' is not supported");
   }
   if (node.attr_int("antialias", 0) != 0 || node.attr("axes") ||
       node.attr_string("keep_aspect_ratio_policy", "stretch") != "stretch") {
-    return unsupported(node.label() + ": antialias, axes and keep_aspect_ratio_policy are not supported");
+    return unsupported(node.label() +
+                       ": antialias, axes and keep_aspect_ratio_policy are not supported");
   }
 
   std::vector<double> scales;
@@ -790,7 +829,8 @@ Status Planner::plan_resize(const Node& node, Step* s) {
   }
   if (sizes_t) {
     if (onnx::is_float_type(sizes_t->data_type) || sizes_t->element_count() != rank) {
-      return invalid_model(node.label() + ": sizes must hold " + std::to_string(rank) + " integers");
+      return invalid_model(node.label() + ": sizes must hold " + std::to_string(rank) +
+                           " integers");
     }
     for (int64_t d = 0; d < rank; ++d) {
       out[d] = sizes_t->ints[d];
@@ -835,11 +875,13 @@ Status Planner::plan_resize(const Node& node, Step* s) {
   auto table = [&](int64_t in_len, int64_t out_len, double scale, std::vector<int32_t>* i0,
                    std::vector<int32_t>* i1, std::vector<float>* f) {
     // With scales, ONNX measures the resized length before rounding (align_corners).
-    const double resized = sizes_t ? static_cast<double>(out_len) : static_cast<double>(in_len) * scale;
+    const double resized =
+        sizes_t ? static_cast<double>(out_len) : static_cast<double>(in_len) * scale;
     for (int64_t x = 0; x < out_len; ++x) {
       const double src = source_coordinate(coord, static_cast<double>(x), scale, in_len, resized);
       if (!s->linear) {
-        const int64_t i = std::clamp<int64_t>(round_nearest(nearest, src, scale < 1), 0, in_len - 1);
+        const int64_t i =
+            std::clamp<int64_t>(round_nearest(nearest, src, scale < 1), 0, in_len - 1);
         i0->push_back(static_cast<int32_t>(i));
         continue;
       }
@@ -867,9 +909,8 @@ Status Planner::plan_resize(const Node& node, Step* s) {
     }
   }
   // The bilinear kernel derives its scale from the sizes; use it only where ONNX does too.
-  const bool exact_scales =
-      sizes_t || (std::fabs(sh * xs[rank - 2] - out[rank - 2]) < 1e-9 &&
-                  std::fabs(sw * xs[rank - 1] - out[rank - 1]) < 1e-9);
+  const bool exact_scales = sizes_t || (std::fabs(sh * xs[rank - 2] - out[rank - 2]) < 1e-9 &&
+                                        std::fabs(sw * xs[rank - 1] - out[rank - 1]) < 1e-9);
   if (s->linear && exact_scales && s->OH > 1 && s->OW > 1 &&
       (coord == "half_pixel" || coord == "pytorch_half_pixel" || coord == "align_corners" ||
        coord == "asymmetric")) {
@@ -905,7 +946,8 @@ Status Planner::plan_concat(const Node& node, Step* s) {
     for (int64_t d = 0; ok && d < rank; ++d) ok = d == axis || sh[d] == first[d];
     if (!ok) {
       return invalid_argument(node.label() + ": inputs " + shape_string(first) + " and " +
-                              shape_string(sh) + " do not concatenate on axis " + std::to_string(axis));
+                              shape_string(sh) + " do not concatenate on axis " +
+                              std::to_string(axis));
     }
     out[axis] += sh[axis];
     s->chunk.push_back(static_cast<std::size_t>(product(sh, axis)));
@@ -949,7 +991,8 @@ void Planner::fuse() {
       };
       int pi = sole_producer(s.inputs[0]);
       const Conv2dShape& c = s.conv;
-      const bool conv_unpadded = c.pad_top == 0 && c.pad_left == 0 && c.pad_bottom == 0 && c.pad_right == 0;
+      const bool conv_unpadded =
+          c.pad_top == 0 && c.pad_left == 0 && c.pad_bottom == 0 && c.pad_right == 0;
       if (pi >= 0 && p_.steps[pi].kind == StepKind::kPad && conv_unpadded &&
           p_.steps[pi].NC == s.batch * c.C &&
           !(p_.steps[pi].pad_mode == PadMode::kZeros && p_.steps[pi].pad_value != 0.f)) {
@@ -1073,9 +1116,10 @@ Status Planner::allocate() {
     placed.push_back(b);
   }
   if (arena > kMaxArenaFloats) {
-    return Status(ErrorCode::kOutOfMemory,
-                  "the plan needs " + std::to_string(arena * 4 >> 20) + " MiB for activations, more than the " +
-                      std::to_string(kMaxArenaFloats * 4 >> 20) + " MiB this build can address; try a smaller input");
+    return Status(ErrorCode::kOutOfMemory, "the plan needs " + std::to_string(arena * 4 >> 20) +
+                                               " MiB for activations, more than the " +
+                                               std::to_string(kMaxArenaFloats * 4 >> 20) +
+                                               " MiB this build can address; try a smaller input");
   }
   p_.arena_floats = static_cast<std::size_t>(arena);
 
@@ -1118,8 +1162,8 @@ Status Planner::allocate() {
         break;
       }
       case StepKind::kConvTranspose:
-        s.flops = 2.0 * s.convt.N * s.convt.C * s.convt.H * s.convt.W * (s.convt.O / s.convt.groups) *
-                  s.convt.kH * s.convt.kW;
+        s.flops = 2.0 * s.convt.N * s.convt.C * s.convt.H * s.convt.W *
+                  (s.convt.O / s.convt.groups) * s.convt.kH * s.convt.kW;
         break;
       default:
         s.flops = static_cast<double>(out) * 2.0;

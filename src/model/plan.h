@@ -95,11 +95,11 @@ struct Step {
   UnaryFn unary = UnaryFn::kRelu;
   BinaryFn binary = BinaryFn::kAdd;
   float alpha = 0.f, lo = 0.f, hi = 0.f;
-  std::size_t count = 0;                   // output elements
+  std::size_t count = 0;  // output elements
   Operand operand[2] = {Operand::kFull, Operand::kFull};
-  Shape out_shape;                          // kStrided operands
-  std::vector<int64_t> strides[2];          // per output dim, 0 where broadcast
-  std::size_t planes = 1, plane_size = 1;   // kPerChannel: [outer, channels, plane_size]
+  Shape out_shape;                         // kStrided operands
+  std::vector<int64_t> strides[2];         // per output dim, 0 where broadcast
+  std::size_t planes = 1, plane_size = 1;  // kPerChannel: [outer, channels, plane_size]
   std::size_t channels = 1;
 
   // Pad and resize over NC planes of H x W.
@@ -128,13 +128,13 @@ struct Plan {
   std::vector<Shape> input_shapes;
   std::vector<PlannedValue> values;  // parallel to Graph::values
   std::vector<Step> steps;
-  std::deque<Tensor> folded;         // constants computed for these input sizes
-  std::vector<int> outputs;          // graph output value ids
+  std::deque<Tensor> folded;  // constants computed for these input sizes
+  std::vector<int> outputs;   // graph output value ids
   int threads = 1;
   std::size_t arena_floats = 0;
   std::size_t workspace_floats = 0;  // all threads together
   std::size_t workspace_per_thread = 0;
-  int norm_layers = 0;               // InstanceNormalization nodes in the graph
+  int norm_layers = 0;  // InstanceNormalization nodes in the graph
   double flops = 0;
 
   const Shape& output_shape(std::size_t i) const { return values[outputs[i]].shape; }

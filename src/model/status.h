@@ -23,12 +23,18 @@ enum class ErrorCode {
 
 inline const char* error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "OK";
-    case ErrorCode::kInvalidModel: return "INVALID_MODEL";
-    case ErrorCode::kUnsupported: return "UNSUPPORTED";
-    case ErrorCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case ErrorCode::kOutOfMemory: return "OUT_OF_MEMORY";
-    case ErrorCode::kCancelled: return "CANCELLED";
+    case ErrorCode::kOk:
+      return "OK";
+    case ErrorCode::kInvalidModel:
+      return "INVALID_MODEL";
+    case ErrorCode::kUnsupported:
+      return "UNSUPPORTED";
+    case ErrorCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case ErrorCode::kOutOfMemory:
+      return "OUT_OF_MEMORY";
+    case ErrorCode::kCancelled:
+      return "CANCELLED";
   }
   return "UNKNOWN";
 }
@@ -86,8 +92,8 @@ class [[nodiscard]] Result {
 }  // namespace instyle::model
 
 // Early return on error, the one macro the runner uses.
-#define INSTYLE_RETURN_IF_ERROR(expr)              \
-  do {                                             \
-    ::instyle::model::Status status__ = (expr);    \
-    if (!status__.ok()) return status__;           \
+#define INSTYLE_RETURN_IF_ERROR(expr)           \
+  do {                                          \
+    ::instyle::model::Status status__ = (expr); \
+    if (!status__.ok()) return status__;        \
   } while (0)

@@ -29,20 +29,23 @@ Axis through_conv(const Axis& in, std::size_t k, std::size_t stride, std::size_t
   const double reach = 0.5 * static_cast<double>((k - 1) * dilation) * in.step;
   Axis out;
   out.step = in.step * static_cast<double>(stride);
-  out.origin = in.origin + (0.5 * static_cast<double>((k - 1) * dilation) - static_cast<double>(pad)) * in.step;
+  out.origin = in.origin +
+               (0.5 * static_cast<double>((k - 1) * dilation) - static_cast<double>(pad)) * in.step;
   out.lo = in.lo - reach;
   out.hi = in.hi + reach;
   return out;
 }
 
 // Output pixel p of a transposed convolution takes input pixels q with q*stride - pad + j*d = p.
-Axis through_conv_transpose(const Axis& in, std::size_t k, std::size_t stride,
-                            std::size_t dilation, std::size_t pad) {
+Axis through_conv_transpose(const Axis& in, std::size_t k, std::size_t stride, std::size_t dilation,
+                            std::size_t pad) {
   const double s = static_cast<double>(stride);
   const double reach = (0.5 * static_cast<double>((k - 1) * dilation) / s + 1.0) * in.step;
   Axis out;
   out.step = in.step / s;
-  out.origin = in.origin + (static_cast<double>(pad) - 0.5 * static_cast<double>((k - 1) * dilation)) / s * in.step;
+  out.origin =
+      in.origin +
+      (static_cast<double>(pad) - 0.5 * static_cast<double>((k - 1) * dilation)) / s * in.step;
   out.lo = in.lo - reach;
   out.hi = in.hi + reach;
   return out;
@@ -67,7 +70,8 @@ Axis through_pad(const Axis& in, std::size_t before) {
 }
 
 Status unsupported_for_tiles(const std::string& why) {
-  return Status(ErrorCode::kUnsupported, "tiled runs need a network whose output is on its input's pixel grid: " + why);
+  return Status(ErrorCode::kUnsupported,
+                "tiled runs need a network whose output is on its input's pixel grid: " + why);
 }
 
 }  // namespace
@@ -83,7 +87,8 @@ Result<ReceptiveField> receptive_field(const Plan& plan) {
   }
   std::vector<Field> field(plan.values.size());
   for (std::size_t v = 0; v < plan.values.size(); ++v) {
-    if (plan.values[v].slot.kind == Slot::kInput && plan.values[v].slot.input == 0) field[v].spatial = true;
+    if (plan.values[v].slot.kind == Slot::kInput && plan.values[v].slot.input == 0)
+      field[v].spatial = true;
   }
   double max_step = 1;
   for (const Step& s : plan.steps) {
@@ -113,8 +118,10 @@ Result<ReceptiveField> receptive_field(const Plan& plan) {
         break;
       }
       case StepKind::kConvTranspose:
-        out.axis[0] = through_conv_transpose(in.axis[0], s.convt.kH, s.convt.stride_h, s.convt.dilation_h, s.convt.pad_top);
-        out.axis[1] = through_conv_transpose(in.axis[1], s.convt.kW, s.convt.stride_w, s.convt.dilation_w, s.convt.pad_left);
+        out.axis[0] = through_conv_transpose(in.axis[0], s.convt.kH, s.convt.stride_h,
+                                             s.convt.dilation_h, s.convt.pad_top);
+        out.axis[1] = through_conv_transpose(in.axis[1], s.convt.kW, s.convt.stride_w,
+                                             s.convt.dilation_w, s.convt.pad_left);
         break;
       case StepKind::kPad:
         out.axis[0] = through_pad(in.axis[0], s.top);
@@ -146,11 +153,13 @@ Result<ReceptiveField> receptive_field(const Plan& plan) {
     field[s.output] = out;
   }
   const int y = plan.outputs.empty() ? -1 : plan.outputs[0];
-  if (y < 0 || !field[y].spatial) return unsupported_for_tiles("the output does not depend on the image");
+  if (y < 0 || !field[y].spatial)
+    return unsupported_for_tiles("the output does not depend on the image");
   ReceptiveField rf;
   for (const Axis& a : field[y].axis) {
     if (std::fabs(a.step - 1.0) > 1e-9) {
-      return unsupported_for_tiles("the output has a different scale (pixel pitch " + std::to_string(a.step) + ")");
+      return unsupported_for_tiles("the output has a different scale (pixel pitch " +
+                                   std::to_string(a.step) + ")");
     }
     // Output pixel p reads input positions p + origin + [lo, hi]. The origin is where the
     // bookkeeping puts a pixel's centre after strides and resampling (half-pixel shifts).

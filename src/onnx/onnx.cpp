@@ -24,7 +24,9 @@ struct Field {
   std::size_t offset = 0;  // of the tag, from the start of the outermost buffer
 };
 
-std::string at(std::size_t offset) { return " at byte " + std::to_string(offset); }
+std::string at(std::size_t offset) {
+  return " at byte " + std::to_string(offset);
+}
 
 class Reader {
  public:
@@ -109,8 +111,8 @@ Reader sub_reader(const Field& f, const uint8_t* file_start) {
 
 Status expect_wire(const Field& f, int wire, const char* what) {
   if (f.wire == wire) return Status();
-  return invalid_model(std::string(what) + ": wire type " + std::to_string(f.wire) +
-                       ", expected " + std::to_string(wire) + at(f.offset));
+  return invalid_model(std::string(what) + ": wire type " + std::to_string(f.wire) + ", expected " +
+                       std::to_string(wire) + at(f.offset));
 }
 
 float bits_to_float(uint32_t bits) {
@@ -207,31 +209,53 @@ int64_t sign_extend(uint64_t v, int bits) {
 // Converts one stored element of type t (its raw little-endian bits) to the storage kinds.
 float float_from_bits(DataType t, uint64_t bits) {
   switch (t) {
-    case DataType::kFloat: return bits_to_float(static_cast<uint32_t>(bits));
-    case DataType::kFloat16: return half_to_float(static_cast<uint16_t>(bits));
-    case DataType::kBfloat16: return bfloat16_to_float(static_cast<uint16_t>(bits));
-    case DataType::kDouble: return static_cast<float>(bits_to_double(bits));
-    default: return 0.f;
+    case DataType::kFloat:
+      return bits_to_float(static_cast<uint32_t>(bits));
+    case DataType::kFloat16:
+      return half_to_float(static_cast<uint16_t>(bits));
+    case DataType::kBfloat16:
+      return bfloat16_to_float(static_cast<uint16_t>(bits));
+    case DataType::kDouble:
+      return static_cast<float>(bits_to_double(bits));
+    default:
+      return 0.f;
   }
 }
 
 Status int_from_bits(DataType t, uint64_t bits, int64_t* out) {
   switch (t) {
-    case DataType::kInt8: *out = sign_extend(bits, 8); break;
-    case DataType::kInt16: *out = sign_extend(bits, 16); break;
-    case DataType::kInt32: *out = sign_extend(bits, 32); break;
-    case DataType::kInt64: *out = static_cast<int64_t>(bits); break;
-    case DataType::kUint8: *out = static_cast<int64_t>(bits & 0xff); break;
-    case DataType::kUint16: *out = static_cast<int64_t>(bits & 0xffff); break;
-    case DataType::kUint32: *out = static_cast<int64_t>(bits & 0xffffffffu); break;
-    case DataType::kBool: *out = (bits & 0xff) != 0; break;
+    case DataType::kInt8:
+      *out = sign_extend(bits, 8);
+      break;
+    case DataType::kInt16:
+      *out = sign_extend(bits, 16);
+      break;
+    case DataType::kInt32:
+      *out = sign_extend(bits, 32);
+      break;
+    case DataType::kInt64:
+      *out = static_cast<int64_t>(bits);
+      break;
+    case DataType::kUint8:
+      *out = static_cast<int64_t>(bits & 0xff);
+      break;
+    case DataType::kUint16:
+      *out = static_cast<int64_t>(bits & 0xffff);
+      break;
+    case DataType::kUint32:
+      *out = static_cast<int64_t>(bits & 0xffffffffu);
+      break;
+    case DataType::kBool:
+      *out = (bits & 0xff) != 0;
+      break;
     case DataType::kUint64:
       if (bits > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
         return unsupported("uint64 value " + std::to_string(bits) + " does not fit int64");
       }
       *out = static_cast<int64_t>(bits);
       break;
-    default: return invalid_model("not an integer type");
+    default:
+      return invalid_model("not an integer type");
   }
   return Status();
 }
@@ -251,17 +275,25 @@ Status parse_tensor_fields(Reader r, const uint8_t* file_start, RawTensor* t) {
   while (!r.done()) {
     INSTYLE_RETURN_IF_ERROR(r.next(&f));
     switch (f.number) {
-      case 1: INSTYLE_RETURN_IF_ERROR(append_varints(f, &t->dims, "dims", file_start)); break;
+      case 1:
+        INSTYLE_RETURN_IF_ERROR(append_varints(f, &t->dims, "dims", file_start));
+        break;
       case 2:
         INSTYLE_RETURN_IF_ERROR(expect_wire(f, kVarint, "data_type"));
         t->data_type = static_cast<int32_t>(f.value);
         break;
-      case 3: t->has_segment = true; break;
-      case 4: INSTYLE_RETURN_IF_ERROR(append_fixed(f, 4, &t->float_data, "float_data")); break;
+      case 3:
+        t->has_segment = true;
+        break;
+      case 4:
+        INSTYLE_RETURN_IF_ERROR(append_fixed(f, 4, &t->float_data, "float_data"));
+        break;
       case 5:
         INSTYLE_RETURN_IF_ERROR(append_varints(f, &t->int32_data, "int32_data", file_start));
         break;
-      case 6: t->has_strings = true; break;
+      case 6:
+        t->has_strings = true;
+        break;
       case 7:
         INSTYLE_RETURN_IF_ERROR(append_varints(f, &t->int64_data, "int64_data", file_start));
         break;
@@ -275,16 +307,21 @@ Status parse_tensor_fields(Reader r, const uint8_t* file_start, RawTensor* t) {
         t->raw_size = f.size;
         t->has_raw = true;
         break;
-      case 10: INSTYLE_RETURN_IF_ERROR(append_fixed(f, 8, &t->double_data, "double_data")); break;
+      case 10:
+        INSTYLE_RETURN_IF_ERROR(append_fixed(f, 8, &t->double_data, "double_data"));
+        break;
       case 11:
         INSTYLE_RETURN_IF_ERROR(append_varints(f, &t->uint64_data, "uint64_data", file_start));
         break;
-      case 13: t->external = true; break;  // external_data
+      case 13:
+        t->external = true;
+        break;  // external_data
       case 14:
         INSTYLE_RETURN_IF_ERROR(expect_wire(f, kVarint, "data_location"));
         if (f.value == 1) t->external = true;
         break;
-      default: break;  // doc_string and future fields
+      default:
+        break;  // doc_string and future fields
     }
   }
   return Status();
@@ -351,12 +388,27 @@ Status build_tensor(const RawTensor& raw, Tensor* out) {
   const std::vector<uint64_t>* source = nullptr;
   const char* field = "";
   switch (type) {
-    case DataType::kFloat: source = &raw.float_data; field = "float_data"; break;
-    case DataType::kDouble: source = &raw.double_data; field = "double_data"; break;
-    case DataType::kInt64: source = &raw.int64_data; field = "int64_data"; break;
+    case DataType::kFloat:
+      source = &raw.float_data;
+      field = "float_data";
+      break;
+    case DataType::kDouble:
+      source = &raw.double_data;
+      field = "double_data";
+      break;
+    case DataType::kInt64:
+      source = &raw.int64_data;
+      field = "int64_data";
+      break;
     case DataType::kUint32:
-    case DataType::kUint64: source = &raw.uint64_data; field = "uint64_data"; break;
-    default: source = &raw.int32_data; field = "int32_data"; break;  // 8/16/32-bit, bool, f16
+    case DataType::kUint64:
+      source = &raw.uint64_data;
+      field = "uint64_data";
+      break;
+    default:
+      source = &raw.int32_data;
+      field = "int32_data";
+      break;  // 8/16/32-bit, bool, f16
   }
   if (source->size() != n) return mismatch(source->size(), field);
   if (is_float_type(type)) {
@@ -365,7 +417,8 @@ Status build_tensor(const RawTensor& raw, Tensor* out) {
   } else {
     out->ints.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-      INSTYLE_RETURN_IF_ERROR(int_from_bits(type, (*source)[i], &out->ints[i]).prefixed(label + ": "));
+      INSTYLE_RETURN_IF_ERROR(
+          int_from_bits(type, (*source)[i], &out->ints[i]).prefixed(label + ": "));
     }
   }
   return Status();
@@ -411,7 +464,9 @@ Status parse_attribute(Reader r, const uint8_t* file_start, Attribute* a) {
         has[int(AttributeType::kTensor)] = true;
         break;
       }
-      case 6: has[int(AttributeType::kGraph)] = true; break;  // subgraphs are not entered
+      case 6:
+        has[int(AttributeType::kGraph)] = true;
+        break;  // subgraphs are not entered
       case 7:
         scratch.clear();
         INSTYLE_RETURN_IF_ERROR(append_fixed(f, 4, &scratch, "attribute floats"));
@@ -429,15 +484,20 @@ Status parse_attribute(Reader r, const uint8_t* file_start, Attribute* a) {
         a->strings.push_back(as_string(f));
         has[int(AttributeType::kStrings)] = true;
         break;
-      case 10: has[int(AttributeType::kTensors)] = true; break;
-      case 11: has[int(AttributeType::kGraphs)] = true; break;
+      case 10:
+        has[int(AttributeType::kTensors)] = true;
+        break;
+      case 11:
+        has[int(AttributeType::kGraphs)] = true;
+        break;
       case 20:
         INSTYLE_RETURN_IF_ERROR(expect_wire(f, kVarint, "attribute type"));
         a->type = static_cast<AttributeType>(static_cast<int32_t>(f.value));
         break;
       case 21:
         return unsupported("attribute '" + a->name + "' refers to a function attribute");
-      default: break;
+      default:
+        break;
     }
   }
   if (a->type == AttributeType::kUndefined) {
@@ -488,7 +548,8 @@ Status parse_node(Reader r, const uint8_t* file_start, Node* n) {
         INSTYLE_RETURN_IF_ERROR(expect_wire(f, kLengthDelimited, "node domain"));
         n->domain = as_string(f);
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return Status();
@@ -601,7 +662,8 @@ Status parse_graph(Reader r, const uint8_t* file_start, Graph* g) {
       }
       case 15:
         return unsupported("sparse initializers are not supported");
-      default: break;  // value_info, doc_string, quantization annotations
+      default:
+        break;  // value_info, doc_string, quantization annotations
     }
   }
   return Status();
@@ -611,23 +673,40 @@ Status parse_graph(Reader r, const uint8_t* file_start, Graph* g) {
 
 const char* data_type_name(DataType t) {
   switch (t) {
-    case DataType::kFloat: return "float";
-    case DataType::kUint8: return "uint8";
-    case DataType::kInt8: return "int8";
-    case DataType::kUint16: return "uint16";
-    case DataType::kInt16: return "int16";
-    case DataType::kInt32: return "int32";
-    case DataType::kInt64: return "int64";
-    case DataType::kString: return "string";
-    case DataType::kBool: return "bool";
-    case DataType::kFloat16: return "float16";
-    case DataType::kDouble: return "double";
-    case DataType::kUint32: return "uint32";
-    case DataType::kUint64: return "uint64";
-    case DataType::kComplex64: return "complex64";
-    case DataType::kComplex128: return "complex128";
-    case DataType::kBfloat16: return "bfloat16";
-    default: return "undefined";
+    case DataType::kFloat:
+      return "float";
+    case DataType::kUint8:
+      return "uint8";
+    case DataType::kInt8:
+      return "int8";
+    case DataType::kUint16:
+      return "uint16";
+    case DataType::kInt16:
+      return "int16";
+    case DataType::kInt32:
+      return "int32";
+    case DataType::kInt64:
+      return "int64";
+    case DataType::kString:
+      return "string";
+    case DataType::kBool:
+      return "bool";
+    case DataType::kFloat16:
+      return "float16";
+    case DataType::kDouble:
+      return "double";
+    case DataType::kUint32:
+      return "uint32";
+    case DataType::kUint64:
+      return "uint64";
+    case DataType::kComplex64:
+      return "complex64";
+    case DataType::kComplex128:
+      return "complex128";
+    case DataType::kBfloat16:
+      return "bfloat16";
+    default:
+      return "undefined";
   }
 }
 
@@ -721,7 +800,8 @@ Result<Model> parse_model(const uint8_t* data, std::size_t size) {
         m.opset_imports.push_back(std::move(id));
         break;
       }
-      default: break;  // domain, model_version, doc_string, metadata, functions
+      default:
+        break;  // domain, model_version, doc_string, metadata, functions
     }
   }
   if (!has_graph) return invalid_model("not an ONNX model: no graph found");
@@ -758,6 +838,8 @@ float half_to_float(uint16_t h) {
   return bits_to_float(bits);
 }
 
-float bfloat16_to_float(uint16_t bits) { return bits_to_float(static_cast<uint32_t>(bits) << 16); }
+float bfloat16_to_float(uint16_t bits) {
+  return bits_to_float(static_cast<uint32_t>(bits) << 16);
+}
 
 }  // namespace instyle::onnx

@@ -19,11 +19,11 @@ using test::random_vector;
 
 std::string describe(const Conv2dShape& s, bool bias, bool relu) {
   std::ostringstream os;
-  os << "N" << s.N << " C" << s.C << " " << s.H << "x" << s.W << " O" << s.O << " k" << s.kH
-     << "x" << s.kW << " stride" << s.stride_h << "," << s.stride_w << " dil" << s.dilation_h
-     << "," << s.dilation_w << " pad" << s.pad_top << "," << s.pad_left << "," << s.pad_bottom
-     << "," << s.pad_right << " mode" << int(s.pad_mode) << " groups" << s.groups
-     << " bias" << bias << " relu" << relu;
+  os << "N" << s.N << " C" << s.C << " " << s.H << "x" << s.W << " O" << s.O << " k" << s.kH << "x"
+     << s.kW << " stride" << s.stride_h << "," << s.stride_w << " dil" << s.dilation_h << ","
+     << s.dilation_w << " pad" << s.pad_top << "," << s.pad_left << "," << s.pad_bottom << ","
+     << s.pad_right << " mode" << int(s.pad_mode) << " groups" << s.groups << " bias" << bias
+     << " relu" << relu;
   return os.str();
 }
 
@@ -71,8 +71,10 @@ TEST(Conv2d, HandComputedValues) {
   const float bias = 1.f;
   auto check = [&](const Conv2dShape& s, const float* b, bool relu, const std::vector<float>& x_,
                    const std::vector<float>& w_, const std::vector<float>& expected) {
-    EXPECT_TRUE(all_close(run_ref(x_, w_, b, s, relu), expected, 1e-6f)) << "ref " << describe(s, b, relu);
-    EXPECT_TRUE(all_close(run_simd(x_, w_, b, s, relu), expected, 1e-6f)) << "simd " << describe(s, b, relu);
+    EXPECT_TRUE(all_close(run_ref(x_, w_, b, s, relu), expected, 1e-6f))
+        << "ref " << describe(s, b, relu);
+    EXPECT_TRUE(all_close(run_simd(x_, w_, b, s, relu), expected, 1e-6f))
+        << "simd " << describe(s, b, relu);
   };
   Conv2dShape s;
   s.H = s.W = 3;
@@ -384,8 +386,8 @@ TEST(Conv2dWinograd, OutputChannelSlicesGiveTheSameBits) {
 }
 
 TEST(Conv2dWinograd, MatchesReferenceOverGrid) {
-  const std::size_t planes[][2] = {{1, 1}, {2, 3}, {3, 3}, {4, 4}, {5, 7}, {9, 6},
-                                   {13, 17}, {16, 16}, {23, 41}, {70, 9}};
+  const std::size_t planes[][2] = {{1, 1}, {2, 3},   {3, 3},   {4, 4},   {5, 7},
+                                   {9, 6}, {13, 17}, {16, 16}, {23, 41}, {70, 9}};
   std::uint32_t counter = 0;
   WinogradError worst;
   for (const auto& hw : planes) {
@@ -416,8 +418,8 @@ TEST(Conv2dWinograd, MatchesReferenceOverGrid) {
           s.O = co[1];
           s.N = 1 + counter % 2;
           const bool direct = !winograd_eligible(s);
-          const WinogradError e = expect_winograd_matches_ref(s, counter % 2 == 0,
-                                                              counter / 2 % 2 == 0, counter, direct);
+          const WinogradError e = expect_winograd_matches_ref(
+              s, counter % 2 == 0, counter / 2 % 2 == 0, counter, direct);
           worst.max_abs = std::max(worst.max_abs, e.max_abs);
           worst.max_rel = std::max(worst.max_rel, e.max_rel);
         }
@@ -496,8 +498,8 @@ TEST(Conv2d, OnTheFlyPaddingEqualsExplicitPad) {
       ASSERT_EQ(u.out_w(), s.out_w());
       EXPECT_TRUE(all_close(y, run_simd(xp, w, b.data(), u, true), 1e-5f))
           << "mode " << int(mode) << " stride " << stride;
-      EXPECT_TRUE(all_close(run_ref(x, w, b.data(), s, true), run_ref(xp, w, b.data(), u, true),
-                            1e-6f))
+      EXPECT_TRUE(
+          all_close(run_ref(x, w, b.data(), s, true), run_ref(xp, w, b.data(), u, true), 1e-6f))
           << "ref, mode " << int(mode) << " stride " << stride;
     }
   }
@@ -549,11 +551,13 @@ TEST(Conv2d, FoldedUpsamplingEqualsExplicitUpsample) {
         }
       }
       ASSERT_EQ(winograd_eligible(u), winograd_eligible(s));
-      const std::string what = describe(s, true, true) + " up" + std::to_string(s.up_h) + "," +
-                               std::to_string(s.up_w);
-      EXPECT_TRUE(all_close(run_ref(x, w, b.data(), s, true), run_ref(xu, w, b.data(), u, true), 0.f))
+      const std::string what =
+          describe(s, true, true) + " up" + std::to_string(s.up_h) + "," + std::to_string(s.up_w);
+      EXPECT_TRUE(
+          all_close(run_ref(x, w, b.data(), s, true), run_ref(xu, w, b.data(), u, true), 0.f))
           << "ref, " << what;
-      EXPECT_TRUE(all_close(run_simd(x, w, b.data(), s, true), run_simd(xu, w, b.data(), u, true), 0.f))
+      EXPECT_TRUE(
+          all_close(run_simd(x, w, b.data(), s, true), run_simd(xu, w, b.data(), u, true), 0.f))
           << what;
     }
   }

@@ -1,14 +1,13 @@
 // The product's claims about instance normalization, as tests: what IN removes from an image
 // (its intensity, contrast and brightness), what it keeps apart (the samples of a batch), and
 // how batch norm differs. Each bound is derived in the comment beside it.
-#include "norm.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numeric>
 #include <string>
 
+#include "norm.h"
 #include "test_util.h"
 
 namespace instyle {
@@ -95,14 +94,15 @@ TEST(Invariance, ConstantImageGivesZeros) {
 // tolerance() adds these for both kernel outputs compared, plus 4u absolute.
 double tolerance(double z, double x, double a, double b, const PlaneStats& s) {
   const double sigma = std::sqrt(s.var), m2 = a * s.mean + b;
-  return kU * (4.0 + 2.0 * std::fabs(m2) / (std::fabs(a) * sigma) + 2.0 * std::fabs(s.mean) / sigma +
-               2.0 * 80.0 * std::fabs(z) + 2.0 * (std::fabs(a * x) + std::fabs(b)) / (std::fabs(a) * sigma));
+  return kU * (4.0 + 2.0 * std::fabs(m2) / (std::fabs(a) * sigma) +
+               2.0 * std::fabs(s.mean) / sigma + 2.0 * 80.0 * std::fabs(z) +
+               2.0 * (std::fabs(a * x) + std::fabs(b)) / (std::fabs(a) * sigma));
 }
 
 struct Deviation {
-  double worst_excess = -1.0;  // max over elements of |measured - bound|; must stay <= 0
-  double max_deviation = 0.0;  // max |IN(a x + b) - sign(a) IN(x)|
-  double max_predicted = 0.0;  // max |z| |1 - f(a)|
+  double worst_excess = -1.0;    // max over elements of |measured - bound|; must stay <= 0
+  double max_deviation = 0.0;    // max |IN(a x + b) - sign(a) IN(x)|
+  double max_predicted = 0.0;    // max |z| |1 - f(a)|
   double max_model_error = 0.0;  // max |measured - predicted| / tolerance; must stay <= 1
 };
 
@@ -165,8 +165,8 @@ TEST(Invariance, BrightnessShiftIsRemoved) {
   }
 }
 
-// IN(-2x) = -f(2) IN(x) (above; f(2) - 1 = 3 eps / (8 v) < 2e-4 here), so IN is blind to the sign of a
-// scale only up to a negation, and the ReLU after it is not: relu(IN(-2x)) and relu(IN(2x))
+// IN(-2x) = -f(2) IN(x) (above; f(2) - 1 = 3 eps / (8 v) < 2e-4 here), so IN is blind to the sign
+// of a scale only up to a negation, and the ReLU after it is not: relu(IN(-2x)) and relu(IN(2x))
 // split each plane between them, one zero wherever the other is positive, and differ by |z|.
 // For this image z is uniform on [-sqrt(3), sqrt(3)] (a linear map of U(0, 1)), so the mean
 // |difference| is E|z| = sqrt(3)/2 = 0.87, with a sampling error of 0.5 / sqrt(4096) ~ 0.008.
@@ -201,17 +201,18 @@ TEST(Invariance, InstanceNormIgnoresTheRestOfTheBatch) {
   auto x = image(N, C, HW, 204);
   std::vector<float> in1(x.size()), in2(x.size()), bn1(x.size()), bn2(x.size()), bm(C), bv(C);
   instance_norm_f32(in1.data(), x.data(), nullptr, nullptr, N, C, HW, kEps, true);
-  batch_norm_train_f32(bn1.data(), bm.data(), bv.data(), x.data(), nullptr, nullptr, N, C, HW,
-                       kEps, true);
+  batch_norm_train_f32(bn1.data(), bm.data(), bv.data(), x.data(), nullptr, nullptr, N, C, HW, kEps,
+                       true);
   // New samples 1..3: other content, brighter and with more contrast.
   const auto other = image(N, C, HW, 205);
   for (std::size_t i = sample; i < x.size(); ++i) x[i] = 0.5f + 3.f * other[i];
   instance_norm_f32(in2.data(), x.data(), nullptr, nullptr, N, C, HW, kEps, true);
-  batch_norm_train_f32(bn2.data(), bm.data(), bv.data(), x.data(), nullptr, nullptr, N, C, HW,
-                       kEps, true);
+  batch_norm_train_f32(bn2.data(), bm.data(), bv.data(), x.data(), nullptr, nullptr, N, C, HW, kEps,
+                       true);
   EXPECT_EQ(std::memcmp(in1.data(), in2.data(), sample * sizeof(float)), 0);
   double bn_change = 0.0;
-  for (std::size_t i = 0; i < sample; ++i) bn_change = std::max(bn_change, double(std::fabs(bn1[i] - bn2[i])));
+  for (std::size_t i = 0; i < sample; ++i)
+    bn_change = std::max(bn_change, double(std::fabs(bn1[i] - bn2[i])));
   EXPECT_GT(bn_change, 0.1);
 }
 
@@ -241,12 +242,14 @@ TEST(Invariance, InOutputIsUncorrelatedWithIntensityBnIsNot) {
   std::vector<float> y(x.size()), bm(C), bv(C);
   instance_norm_f32(y.data(), x.data(), nullptr, nullptr, N, C, HW, kEps, true);
   for (std::size_t n = 0; n < N; ++n) {
-    in_mean[n] = std::accumulate(y.begin() + n * sample, y.begin() + (n + 1) * sample, 0.0) / double(sample);
+    in_mean[n] =
+        std::accumulate(y.begin() + n * sample, y.begin() + (n + 1) * sample, 0.0) / double(sample);
   }
   batch_norm_train_f32(y.data(), bm.data(), bv.data(), x.data(), nullptr, nullptr, N, C, HW, kEps,
                        true);
   for (std::size_t n = 0; n < N; ++n) {
-    bn_mean[n] = std::accumulate(y.begin() + n * sample, y.begin() + (n + 1) * sample, 0.0) / double(sample);
+    bn_mean[n] =
+        std::accumulate(y.begin() + n * sample, y.begin() + (n + 1) * sample, 0.0) / double(sample);
   }
   const double r_in = pearson(intensity, in_mean), r_bn = pearson(intensity, bn_mean);
   RecordProperty("r_in", std::to_string(r_in));
@@ -273,8 +276,8 @@ TEST(Invariance, BatchVarianceEstimateHasChiSquareSpread) {
   for (std::size_t B : {2, 4, 16}) {
     const auto x = normal_vector(B * C, 207 + std::uint32_t(B), 2.f, float(sigma));
     std::vector<float> y(x.size()), bm(C), bv(C);
-    batch_norm_train_f32(y.data(), bm.data(), bv.data(), x.data(), nullptr, nullptr, B, C, 1,
-                         kEps, false);
+    batch_norm_train_f32(y.data(), bm.data(), bv.data(), x.data(), nullptr, nullptr, B, C, 1, kEps,
+                         false);
     double rel_var = 0.0, rel_bias = 0.0;
     for (std::size_t c = 0; c < C; ++c) {
       const double s2 = double(bv[c]) * double(B) / double(B - 1);

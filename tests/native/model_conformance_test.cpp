@@ -160,7 +160,8 @@ Outcome fold_case(const onnx::Model& parsed, const std::vector<Tensor>& inputs,
     }
     const std::size_t n = static_cast<std::size_t>(want.element_count());
     for (std::size_t i = 0; i < n; ++i) {
-      const bool fw = onnx::is_float_type(want.data_type), fg = onnx::is_float_type(v.data.data_type);
+      const bool fw = onnx::is_float_type(want.data_type),
+                 fg = onnx::is_float_type(v.data.data_type);
       if (!fw && !fg) {
         if (want.ints[i] != v.data.ints[i]) {
           *why = "element " + std::to_string(i) + ": " + std::to_string(v.data.ints[i]) +
@@ -267,16 +268,23 @@ TEST(ModelConformance, OnnxTestData) {
       const bool float_first = !inputs.empty() && onnx::is_float_type(inputs[0].data_type) &&
                                inputs[0].data_type == onnx::DataType::kFloat;
       bool float_outputs = true;
-      for (const auto& t : outputs) float_outputs = float_outputs && t.data_type == onnx::DataType::kFloat;
+      for (const auto& t : outputs)
+        float_outputs = float_outputs && t.data_type == onnx::DataType::kFloat;
       if (float_first && float_outputs) {
         const Outcome o = run_case(model, inputs, outputs, 1, &why);
-        report.add(o, o == Outcome::kPass ? "pass: executor" : o == Outcome::kSkip ? "skip: unsupported" : "FAIL: executor",
+        report.add(o,
+                   o == Outcome::kPass   ? "pass: executor"
+                   : o == Outcome::kSkip ? "skip: unsupported"
+                                         : "FAIL: executor",
                    id, why);
         ran = true;
       }
       if (all_fold) {
         const Outcome o = fold_case(model, inputs, outputs, &why);
-        report.add(o, o == Outcome::kPass ? "pass: folding" : o == Outcome::kSkip ? "skip: unsupported" : "FAIL: folding",
+        report.add(o,
+                   o == Outcome::kPass   ? "pass: folding"
+                   : o == Outcome::kSkip ? "skip: unsupported"
+                                         : "FAIL: folding",
                    id + " (folded)", why);
         ran = true;
       }
@@ -286,7 +294,8 @@ TEST(ModelConformance, OnnxTestData) {
       }
     }
   }
-  std::printf("  models parsed: %d, refused (unsupported tensor types): %d\n", parsed_models, unreadable);
+  std::printf("  models parsed: %d, refused (unsupported tensor types): %d\n", parsed_models,
+              unreadable);
   std::set<std::string> distinct;
   for (const auto& name : report.passed_cases) distinct.insert(name.substr(0, name.find(' ')));
   std::printf("  distinct cases passed (executor or folding): %zu\n", distinct.size());
@@ -294,17 +303,15 @@ TEST(ModelConformance, OnnxTestData) {
   for (const auto& s : report.skips) std::printf("  skipped %s\n", s.c_str());
   for (const auto& f : report.failures) ADD_FAILURE() << f;
   // The cases the issue names must be among the passes.
-  for (const char* must : {"node/test_instancenorm_example", "node/test_instancenorm_epsilon",
-                           "node/test_batchnorm_example", "node/test_basic_conv_with_padding",
-                           "node/test_conv_with_strides_padding", "node/test_reflect_pad",
-                           "node/test_edge_pad", "node/test_constant_pad",
-                           "node/test_upsample_nearest", "node/test_resize_upsample_scales_nearest",
-                           "node/test_resize_upsample_scales_linear", "node/test_relu",
-                           "node/test_add", "pytorch-converted/test_Conv2d",
-                           "pytorch-converted/test_Conv2d_depthwise",
-                           "pytorch-converted/test_BatchNorm2d_eval",
-                           "pytorch-converted/test_ConvTranspose2d",
-                           "pytorch-converted/test_ReflectionPad2d"}) {
+  for (const char* must :
+       {"node/test_instancenorm_example", "node/test_instancenorm_epsilon",
+        "node/test_batchnorm_example", "node/test_basic_conv_with_padding",
+        "node/test_conv_with_strides_padding", "node/test_reflect_pad", "node/test_edge_pad",
+        "node/test_constant_pad", "node/test_upsample_nearest",
+        "node/test_resize_upsample_scales_nearest", "node/test_resize_upsample_scales_linear",
+        "node/test_relu", "node/test_add", "pytorch-converted/test_Conv2d",
+        "pytorch-converted/test_Conv2d_depthwise", "pytorch-converted/test_BatchNorm2d_eval",
+        "pytorch-converted/test_ConvTranspose2d", "pytorch-converted/test_ReflectionPad2d"}) {
     EXPECT_TRUE(report.passed_cases.count(must)) << must << " did not pass";
   }
   EXPECT_GE(report.counts["pass: executor"], 100);

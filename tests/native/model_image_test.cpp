@@ -1,10 +1,9 @@
 // Image pre- and post-processing around the style network (src/image.h).
-#include "image.h"
-
 #include <cmath>
 #include <random>
 #include <vector>
 
+#include "image.h"
 #include "test_util.h"
 
 namespace instyle {
@@ -69,7 +68,9 @@ std::vector<uint8_t> area_reference(const std::vector<uint8_t>& src, std::size_t
 }
 
 TEST(Image, ResizeAveragesTheCoveredArea) {
-  struct Case { std::size_t sw, sh, dw, dh; };
+  struct Case {
+    std::size_t sw, sh, dw, dh;
+  };
   for (const Case& c : {Case{2, 2, 1, 1}, Case{4, 4, 2, 2}, Case{5, 3, 2, 2}, Case{13, 7, 5, 3},
                         Case{64, 48, 17, 9}, Case{3, 5, 3, 5}, Case{100, 1, 7, 1}}) {
     const auto src = random_rgba(c.sw, c.sh, 7);
@@ -78,8 +79,8 @@ TEST(Image, ResizeAveragesTheCoveredArea) {
     resize_rgba_u8(dst.data(), c.dw, c.dh, src.data(), c.sw, c.sh, scratch.data());
     const auto ref = area_reference(src, c.sw, c.sh, c.dw, c.dh);
     for (std::size_t i = 0; i < dst.size(); ++i) {
-      ASSERT_LE(std::abs(int(dst[i]) - int(ref[i])), 1) << c.sw << "x" << c.sh << " -> " << c.dw
-                                                        << "x" << c.dh << " at " << i;
+      ASSERT_LE(std::abs(int(dst[i]) - int(ref[i])), 1)
+          << c.sw << "x" << c.sh << " -> " << c.dw << "x" << c.dh << " at " << i;
     }
     if (c.sw == c.dw && c.sh == c.dh) EXPECT_EQ(dst, src);
   }
@@ -88,7 +89,9 @@ TEST(Image, ResizeAveragesTheCoveredArea) {
 // Bands of output rows, each from only the source rows resize_source_rows names (copied out,
 // so a read outside them would show), give the whole resize's bytes exactly.
 TEST(Image, ResizeInBandsMatchesTheWholeResize) {
-  struct Case { std::size_t sw, sh, dw, dh, band; };
+  struct Case {
+    std::size_t sw, sh, dw, dh, band;
+  };
   for (const Case& c : {Case{64, 48, 17, 9, 2}, Case{13, 7, 5, 3, 1}, Case{300, 211, 100, 70, 16},
                         Case{40, 40, 40, 40, 7}, Case{9, 100, 3, 31, 4}}) {
     const auto src = random_rgba(c.sw, c.sh, 11);
@@ -105,7 +108,8 @@ TEST(Image, ResizeInBandsMatchesTheWholeResize) {
       resize_rgba_u8_rows(banded.data() + y0 * c.dw * 4, c.dw, c.dh, y0, y1, rows.data(), s0, c.sw,
                           c.sh, scratch.data());
     }
-    EXPECT_EQ(banded, whole) << c.sw << "x" << c.sh << " -> " << c.dw << "x" << c.dh << " in bands of " << c.band;
+    EXPECT_EQ(banded, whole) << c.sw << "x" << c.sh << " -> " << c.dw << "x" << c.dh
+                             << " in bands of " << c.band;
   }
 }
 

@@ -61,7 +61,8 @@ TEST(Model, MatchesPyTorchAtEveryOpsetAndTwoSizes) {
 
 TEST(Model, InfoCountsTransformerNetParameters) {
   const std::string dir = test::test_models_dir();
-  for (const char* name : {"transformer.opset9.onnx", "transformer.opset13.onnx", "transformer.zoo8.onnx"}) {
+  for (const char* name :
+       {"transformer.opset9.onnx", "transformer.opset13.onnx", "transformer.zoo8.onnx"}) {
     auto m = load(dir + "/" + name);
     ASSERT_TRUE(m);
     auto info = m->info({{1, 3, 1024, 1024}});
@@ -81,10 +82,11 @@ TEST(Model, InfoCountsTransformerNetParameters) {
     const std::size_t big = std::size_t(32) * 1024 * 1024 * 4;
     EXPECT_LE(i.arena_bytes, big * 3 / 2 + (std::size_t(1) << 20)) << name;
     EXPECT_GE(i.arena_bytes, big * 3 / 2) << name;
-    std::printf("  %s at 1024x1024: %zu steps, arena %.1f MiB, workspace %.1f MiB, "
-                "weights %.1f MiB, io %.1f MiB, peak %.1f MiB\n",
-                name, i.steps, i.arena_bytes / 1048576.0, i.workspace_bytes / 1048576.0,
-                i.weight_bytes / 1048576.0, i.io_bytes / 1048576.0, i.peak_bytes / 1048576.0);
+    std::printf(
+        "  %s at 1024x1024: %zu steps, arena %.1f MiB, workspace %.1f MiB, "
+        "weights %.1f MiB, io %.1f MiB, peak %.1f MiB\n",
+        name, i.steps, i.arena_bytes / 1048576.0, i.workspace_bytes / 1048576.0,
+        i.weight_bytes / 1048576.0, i.io_bytes / 1048576.0, i.peak_bytes / 1048576.0);
   }
 }
 
@@ -116,7 +118,8 @@ TEST(Model, StepwiseRunMatchesRunAndReportsProgress) {
   }
   EXPECT_GT(steps, 5);
   EXPECT_EQ(last, 1.0);
-  EXPECT_TRUE(test::all_close(std::vector<float>(m->output(0), m->output(0) + once.size()), once, 0.f));
+  EXPECT_TRUE(
+      test::all_close(std::vector<float>(m->output(0), m->output(0) + once.size()), once, 0.f));
 }
 
 TEST(Model, TwoThreadsGiveTheSameBits) {
@@ -155,7 +158,8 @@ TEST(Model, RecordedStatisticsReplayExactly) {
   ASSERT_TRUE(m->run({b.data()}, {shape}).ok());
   const std::vector<float> yb(m->output(0), m->output(0) + b.size());
   ASSERT_TRUE(m->run({b.data()}, {shape}, replay).ok());
-  EXPECT_FALSE(test::all_close(std::vector<float>(m->output(0), m->output(0) + b.size()), yb, 1e-2f));
+  EXPECT_FALSE(
+      test::all_close(std::vector<float>(m->output(0), m->output(0) + b.size()), yb, 1e-2f));
   // Statistics of the wrong layer count or width are refused, not read out of bounds.
   NormStats wrong = stats;
   wrong.mean[3].pop_back();
@@ -180,7 +184,8 @@ TEST(Model, TileWithReplayedStatisticsMatchesTheFullImage) {
   std::vector<float> tile(3 * T * T);
   for (int64_t c = 0; c < 3; ++c) {
     for (int64_t y = 0; y < T; ++y) {
-      for (int64_t xx = 0; xx < T; ++xx) tile[(c * T + y) * T + xx] = x[(c * S + T0 + y) * S + T0 + xx];
+      for (int64_t xx = 0; xx < T; ++xx)
+        tile[(c * T + y) * T + xx] = x[(c * S + T0 + y) * S + T0 + xx];
     }
   }
   auto center_diff = [&](const float* out) {
@@ -202,8 +207,10 @@ TEST(Model, TileWithReplayedStatisticsMatchesTheFullImage) {
   ASSERT_TRUE(m->run({tile.data()}, {{1, 3, T, T}}).ok());
   const double naive = center_diff(m->output(0));
   const double scale = test::max_abs(full);
-  std::printf("  tile centre vs full image: %.2e with shared statistics, %.2e with its own (max |y| %.1f)\n",
-              shared, naive, scale);
+  std::printf(
+      "  tile centre vs full image: %.2e with shared statistics, %.2e with its own (max |y| "
+      "%.1f)\n",
+      shared, naive, scale);
   EXPECT_LE(shared, 1e-4 * scale);
   EXPECT_GE(naive, 1e-2 * scale);
 }
@@ -216,7 +223,8 @@ TEST(Model, ReceptiveFieldOfTheStyleNetwork) {
   ASSERT_TRUE(m);
   auto rf = m->receptive_field({{1, 3, 64, 64}});
   ASSERT_TRUE(rf.ok()) << rf.status().message();
-  std::printf("  radius %.1f, stride %zu, margin %zu\n", rf.value().radius, rf.value().align, rf.value().margin());
+  std::printf("  radius %.1f, stride %zu, margin %zu\n", rf.value().radius, rf.value().align,
+              rf.value().margin());
   EXPECT_EQ(rf.value().align, 4u);
   EXPECT_GE(rf.value().radius, 54.0);
   EXPECT_LE(rf.value().radius, 64.0);
@@ -269,7 +277,8 @@ TEST(Model, TilesWithTheReceptiveFieldMarginRebuildTheImage) {
       }
     }
     double worst = 0;
-    for (std::size_t i = 0; i < full.size(); ++i) worst = std::max(worst, std::fabs(double(rebuilt[i]) - full[i]));
+    for (std::size_t i = 0; i < full.size(); ++i)
+      worst = std::max(worst, std::fabs(double(rebuilt[i]) - full[i]));
     const double scale = test::max_abs(full);
     std::printf("  %s statistics: max |tiled - whole| %.2e (max |y| %.1f, margin %lld)\n",
                 shared ? "shared" : "per-tile", worst, scale, static_cast<long long>(margin));

@@ -22,7 +22,8 @@ namespace instyle::test {
 
 inline std::vector<uint8_t> read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)),
+                              std::istreambuf_iterator<char>());
 }
 
 inline std::vector<float> read_floats(const std::string& path) {
@@ -70,7 +71,8 @@ inline std::string test_models_dir() {
   const int lock = ::open((dir + "/.lock").c_str(), O_CREAT | O_RDWR, 0644);
   if (lock >= 0) ::flock(lock, LOCK_EX);
   if (!file_exists(manifest) || mtime(manifest) < mtime(script)) {
-    const std::string cmd = "/usr/bin/python3 " + script + " " + dir + " > " + dir + "/make.log 2>&1";
+    const std::string cmd =
+        "/usr/bin/python3 " + script + " " + dir + " > " + dir + "/make.log 2>&1";
     if (std::system(cmd.c_str()) != 0) {
       ADD_FAILURE() << "could not generate test models: " << cmd;
     }

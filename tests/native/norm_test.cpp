@@ -184,7 +184,8 @@ TEST(InstanceNorm, ConstantPlaneGivesBetaExactly) {
     const std::size_t C = 3;
     std::vector<float> x(C * HW);
     const float values[C] = {0.f, 123.456f, -7.77e5f};
-    for (std::size_t c = 0; c < C; ++c) std::fill(x.begin() + c * HW, x.begin() + (c + 1) * HW, values[c]);
+    for (std::size_t c = 0; c < C; ++c)
+      std::fill(x.begin() + c * HW, x.begin() + (c + 1) * HW, values[c]);
     std::vector<float> y(C * HW);
     instance_norm_f32(y.data(), x.data(), nullptr, nullptr, 1, C, HW, kEps, false);
     for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(y[i], 0.f) << "HW=" << HW << " i=" << i;
@@ -233,8 +234,8 @@ TEST(InstanceStats, ReplayWithForeignStatsMatchesFormula) {
   const std::vector<float> mean = {0.f, 1.f, -2.f, 0.5f, 3.f, 0.25f};
   const std::vector<float> var = {1.f, 4.f, 0.25f, 9.f, 0.f, 2.f};
   std::vector<float> y(x.size());
-  instance_norm_with_stats_f32(y.data(), x.data(), mean.data(), var.data(), nullptr, nullptr,
-                               s.N, s.C, s.HW, kEps, false);
+  instance_norm_with_stats_f32(y.data(), x.data(), mean.data(), var.data(), nullptr, nullptr, s.N,
+                               s.C, s.HW, kEps, false);
   for (std::size_t i = 0; i < y.size(); ++i) {
     const std::size_t p = i / s.HW;
     const double want = (x[i] - mean[p]) / std::sqrt(double(var[p]) + kEps);
@@ -278,10 +279,10 @@ TEST(BatchNorm, TrainingStatsMatchReferenceAndInferenceReplaysThem) {
         const float* gp = affine ? g.data() : nullptr;
         const float* bp = affine ? b.data() : nullptr;
         std::vector<float> y(count), ref(count), bm(s.C), bv(s.C), rm(s.C), rv(s.C);
-        batch_norm_train_f32(y.data(), bm.data(), bv.data(), x.data(), gp, bp, s.N, s.C, s.HW,
-                             kEps, relu);
-        batch_norm_train_f32_ref(ref.data(), rm.data(), rv.data(), x.data(), gp, bp, s.N, s.C,
-                                 s.HW, kEps, relu);
+        batch_norm_train_f32(y.data(), bm.data(), bv.data(), x.data(), gp, bp, s.N, s.C, s.HW, kEps,
+                             relu);
+        batch_norm_train_f32_ref(ref.data(), rm.data(), rv.data(), x.data(), gp, bp, s.N, s.C, s.HW,
+                                 kEps, relu);
         EXPECT_TRUE(all_close(bm, rm, 1e-6f, 1e-6f)) << describe(s);
         EXPECT_TRUE(all_close(bv, rv, 1e-12f, 1e-5f)) << describe(s);
         double worst = 0.0;  // centering_tol over the channels' (N, HW) spans
@@ -293,8 +294,8 @@ TEST(BatchNorm, TrainingStatsMatchReferenceAndInferenceReplaysThem) {
             << describe(s) << " affine=" << affine << " relu=" << relu;
 
         std::vector<float> replay(count);
-        batch_norm_f32(replay.data(), x.data(), bm.data(), bv.data(), gp, bp, s.N, s.C, s.HW,
-                       kEps, relu);
+        batch_norm_f32(replay.data(), x.data(), bm.data(), bv.data(), gp, bp, s.N, s.C, s.HW, kEps,
+                       relu);
         EXPECT_TRUE(bit_equal(replay, y)) << describe(s);
 
         std::vector<float> inplace = x, bm2(s.C), bv2(s.C);
@@ -336,8 +337,8 @@ TEST(LayerNorm, MatchesReferenceWithEveryAffineCombination) {
       std::vector<float> y(x.size()), ref(x.size()), m(outer), r(outer), mr(outer), rr(outer);
       layer_norm_f32(y.data(), m.data(), r.data(), x.data(), gp, bp, outer, inner, kEps);
       layer_norm_f32_ref(ref.data(), mr.data(), rr.data(), x.data(), gp, bp, outer, inner, kEps);
-      const std::string what = "outer=" + std::to_string(outer) + " inner=" +
-                               std::to_string(inner) + " mask=" + std::to_string(mask);
+      const std::string what = "outer=" + std::to_string(outer) +
+                               " inner=" + std::to_string(inner) + " mask=" + std::to_string(mask);
       EXPECT_TRUE(all_close(y, ref, kTol + centering_tol(x, inner, 1.5), kTol)) << what;
       EXPECT_TRUE(all_close(m, mr, 1e-6f, 1e-6f)) << what;
       EXPECT_TRUE(all_close(r, rr, 0.f, 1e-5f)) << what;

@@ -1,7 +1,5 @@
 // The ONNX reader: every encoding a valid file may use, the models PyTorch writes (checked
 // against what Debian's onnx package reads in them), and hostile bytes.
-#include "onnx/onnx.h"
-
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -11,6 +9,7 @@
 
 #include "model/model.h"
 #include "model_test_util.h"
+#include "onnx/onnx.h"
 #include "onnx_writer.h"
 
 namespace instyle::onnx {
@@ -29,23 +28,24 @@ Result<Tensor> parse_t(const Proto& p) {
 }
 
 Proto tiny_graph() {
-  return test::graph({test::node("Relu", {"x"}, {"y"}, "relu")}, {}, {test::value_info("x", {1, 3, -1, -1})},
+  return test::graph({test::node("Relu", {"x"}, {"y"}, "relu")}, {},
+                     {test::value_info("x", {1, 3, -1, -1})},
                      {test::value_info("y", {1, 3, -1, -1})});
 }
 
 TEST(OnnxReader, ReadsEveryFieldKind) {
   Proto opset_ml;
   opset_ml.bytes(1, "ai.onnx.ml").varint(2, 3);
-  Proto attrs_node = test::node(
-      "Foo", {"x", "", "w"}, {"y", "z"}, "n0",
-      {test::attr_int("i", -5), test::attr_float("f", 2.5f), test::attr_string("s", "reflect"),
-       test::attr_ints("unpacked", {1, -2, 3}),
-       Proto().bytes(1, "packed").varint(20, 7).ints(8, {4, 5, -6}),
-       Proto().bytes(1, "fl").varint(20, 6).floats(7, {0.5f, -1.f}).f32(7, 3.f),
-       Proto().bytes(1, "ss").varint(20, 8).bytes(9, "a").bytes(9, "bc"),
-       test::attr_tensor("t", test::int64_tensor("", {2}, {7, -8})),
-       // No `type` (IR < 3): inferred from the populated field.
-       Proto().bytes(1, "old").varint(3, 42)});
+  Proto attrs_node =
+      test::node("Foo", {"x", "", "w"}, {"y", "z"}, "n0",
+                 {test::attr_int("i", -5), test::attr_float("f", 2.5f),
+                  test::attr_string("s", "reflect"), test::attr_ints("unpacked", {1, -2, 3}),
+                  Proto().bytes(1, "packed").varint(20, 7).ints(8, {4, 5, -6}),
+                  Proto().bytes(1, "fl").varint(20, 6).floats(7, {0.5f, -1.f}).f32(7, 3.f),
+                  Proto().bytes(1, "ss").varint(20, 8).bytes(9, "a").bytes(9, "bc"),
+                  test::attr_tensor("t", test::int64_tensor("", {2}, {7, -8})),
+                  // No `type` (IR < 3): inferred from the populated field.
+                  Proto().bytes(1, "old").varint(3, 42)});
   Proto g = test::graph({attrs_node}, {test::float_tensor("w", {2, 2}, {1, 2, 3, 4})},
                         {test::value_info("x", {1, 3, -1, 7}), test::value_info("w", {2, 2})},
                         {test::value_info("y", {})});
@@ -118,19 +118,28 @@ TEST(OnnxReader, DecodesEveryStorageOfEveryType) {
   check_floats(test::float_tensor("a", {3}, {1.5f, -2.f, 1e-30f}, false), {1.5f, -2.f, 1e-30f});
   check_floats(Proto().varint(1, 2).varint(2, 1).f32(4, 3.f).f32(4, 4.f), {3.f, 4.f});
   // float16: raw little-endian and int32_data; 0x3c00 = 1, 0xc000 = -2, 0x0001 = 2^-24.
-  check_floats(Proto().varint(1, 3).varint(2, 10).bytes(9, std::string("\x00\x3c\x00\xc0\x01\x00", 6)),
-               {1.f, -2.f, std::ldexp(1.f, -24)});
+  check_floats(
+      Proto().varint(1, 3).varint(2, 10).bytes(9, std::string("\x00\x3c\x00\xc0\x01\x00", 6)),
+      {1.f, -2.f, std::ldexp(1.f, -24)});
   check_floats(Proto().varint(1, 2).varint(2, 10).ints(5, {0x3c00, 0x7bff}), {1.f, 65504.f});
   // bfloat16 and double.
   check_floats(Proto().varint(1, 1).varint(2, 16).bytes(9, std::string("\xc0\x3f", 2)), {1.5f});
-  check_floats(Proto().varint(1, 2).varint(2, 11).fixed64(10, 0x3ff0000000000000ull).fixed64(10, 0xc000000000000000ull),
+  check_floats(Proto()
+                   .varint(1, 2)
+                   .varint(2, 11)
+                   .fixed64(10, 0x3ff0000000000000ull)
+                   .fixed64(10, 0xc000000000000000ull),
                {1.f, -2.f});
   // int64: packed, unpacked, raw; int32 negative values (sign-extended varints).
   check_ints(test::int64_tensor("s", {3}, {1, -1, INT64_MIN}), {1, -1, INT64_MIN});
   check_ints(Proto().varint(1, 2).varint(2, 7).varint(7, 5).varint(7, uint64_t(-9)), {5, -9});
-  check_ints(Proto().varint(1, 1).varint(2, 7).bytes(9, std::string("\xfe\xff\xff\xff\xff\xff\xff\xff", 8)), {-2});
+  check_ints(Proto().varint(1, 1).varint(2, 7).bytes(
+                 9, std::string("\xfe\xff\xff\xff\xff\xff\xff\xff", 8)),
+             {-2});
   check_ints(Proto().varint(1, 2).varint(2, 6).ints(5, {-3, 2147483647}), {-3, 2147483647});
-  check_ints(Proto().varint(1, 2).varint(2, 6).bytes(9, std::string("\xff\xff\xff\xff\x02\x00\x00\x00", 8)), {-1, 2});
+  check_ints(Proto().varint(1, 2).varint(2, 6).bytes(
+                 9, std::string("\xff\xff\xff\xff\x02\x00\x00\x00", 8)),
+             {-1, 2});
   // int8, uint8, bool, uint16 raw; uint64 typed.
   check_ints(Proto().varint(1, 2).varint(2, 3).bytes(9, std::string("\xff\x05", 2)), {-1, 5});
   check_ints(Proto().varint(1, 2).varint(2, 2).bytes(9, std::string("\xff\x05", 2)), {255, 5});
@@ -167,11 +176,13 @@ TEST(OnnxReader, RefusesHostileBytes) {
   std::vector<Case> cases = {
       {"empty", "", "empty model file"},
       {"truncated varint", std::string("\x08\xff\xff", 3), "truncated varint"},
-      {"overlong varint", std::string("\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12), "varint"},
+      {"overlong varint", std::string("\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12),
+       "varint"},
       {"field number 0", std::string("\x00\x01", 2), "field number 0"},
       {"group wire type", std::string("\x0b", 1), "wire type 3"},
       {"wire type 7", std::string("\x0f", 1), "wire type 7"},
-      {"graph longer than the file", Proto().tag(7, 2).raw_varint(uint64_t(1) << 60).raw("abc").str(),
+      {"graph longer than the file",
+       Proto().tag(7, 2).raw_varint(uint64_t(1) << 60).raw("abc").str(),
        "declares 1152921504606846976 bytes but only 3 remain"},
       {"graph with wrong wire type", Proto().varint(7, 1).str(), "graph: wire type 0"},
       {"no graph", Proto().varint(1, 7).str(), "no graph"},
@@ -181,29 +192,48 @@ TEST(OnnxReader, RefusesHostileBytes) {
   auto with_tensor = [](const Proto& t) {
     return test::model(13, test::graph({}, {t}, {}, {test::value_info("t", {})})).str();
   };
-  cases.push_back({"dims overflow", with_tensor(Proto().varint(1, 1ull << 40).varint(1, 1ull << 40).varint(2, 1).bytes(8, "t")),
-                   "dimensions multiply to more than"});
-  cases.push_back({"dims just over the limit, no data",
-                   with_tensor(Proto().varint(1, 1u << 16).varint(1, 1u << 16).varint(2, 1).bytes(8, "t")),
-                   "dimensions multiply"});
-  cases.push_back({"large dims, no data", with_tensor(Proto().varint(1, 1u << 20).varint(1, 1u << 10).varint(2, 1).bytes(8, "t")),
-                   "holds 0 values but dims need 1073741824"});
-  cases.push_back({"negative dim", with_tensor(Proto().varint(1, uint64_t(-3)).varint(2, 1).bytes(8, "t")), "negative dimension"});
-  cases.push_back({"raw size mismatch", with_tensor(Proto().varint(1, 4).varint(2, 1).bytes(9, "12345678").bytes(8, "t")),
-                   "raw_data holds 2 values but dims need 4"});
-  cases.push_back({"typed count mismatch", with_tensor(Proto().varint(1, 3).varint(2, 7).ints(7, {1, 2}).bytes(8, "t")),
+  cases.push_back(
+      {"dims overflow",
+       with_tensor(Proto().varint(1, 1ull << 40).varint(1, 1ull << 40).varint(2, 1).bytes(8, "t")),
+       "dimensions multiply to more than"});
+  cases.push_back(
+      {"dims just over the limit, no data",
+       with_tensor(Proto().varint(1, 1u << 16).varint(1, 1u << 16).varint(2, 1).bytes(8, "t")),
+       "dimensions multiply"});
+  cases.push_back(
+      {"large dims, no data",
+       with_tensor(Proto().varint(1, 1u << 20).varint(1, 1u << 10).varint(2, 1).bytes(8, "t")),
+       "holds 0 values but dims need 1073741824"});
+  cases.push_back({"negative dim",
+                   with_tensor(Proto().varint(1, uint64_t(-3)).varint(2, 1).bytes(8, "t")),
+                   "negative dimension"});
+  cases.push_back(
+      {"raw size mismatch",
+       with_tensor(Proto().varint(1, 4).varint(2, 1).bytes(9, "12345678").bytes(8, "t")),
+       "raw_data holds 2 values but dims need 4"});
+  cases.push_back({"typed count mismatch",
+                   with_tensor(Proto().varint(1, 3).varint(2, 7).ints(7, {1, 2}).bytes(8, "t")),
                    "int64_data holds 2 values but dims need 3"});
-  cases.push_back({"packed floats not a multiple of 4", with_tensor(Proto().varint(1, 1).varint(2, 1).bytes(4, "abcde").bytes(8, "t")),
+  cases.push_back({"packed floats not a multiple of 4",
+                   with_tensor(Proto().varint(1, 1).varint(2, 1).bytes(4, "abcde").bytes(8, "t")),
                    "not a multiple of 4"});
-  cases.push_back({"external data", with_tensor(Proto().varint(1, 1).varint(2, 1).varint(14, 1).bytes(8, "t")), "external data"});
-  cases.push_back({"strings", with_tensor(Proto().varint(1, 1).varint(2, 8).bytes(6, "s").bytes(8, "t")), "string tensors"});
-  cases.push_back({"undefined type", with_tensor(Proto().varint(1, 1).bytes(8, "t")), "data type 0"});
+  cases.push_back({"external data",
+                   with_tensor(Proto().varint(1, 1).varint(2, 1).varint(14, 1).bytes(8, "t")),
+                   "external data"});
+  cases.push_back({"strings",
+                   with_tensor(Proto().varint(1, 1).varint(2, 8).bytes(6, "s").bytes(8, "t")),
+                   "string tensors"});
+  cases.push_back(
+      {"undefined type", with_tensor(Proto().varint(1, 1).bytes(8, "t")), "data type 0"});
   Proto deep_rank;
   for (int i = 0; i < 17; ++i) deep_rank.varint(1, 1);
-  cases.push_back({"rank 17", with_tensor(deep_rank.varint(2, 1).f32(4, 1.f).bytes(8, "t")), "rank 17"});
-  cases.push_back({"uint64 beyond int64", with_tensor(Proto().varint(1, 1).varint(2, 13).varint(11, ~0ull).bytes(8, "t")),
+  cases.push_back(
+      {"rank 17", with_tensor(deep_rank.varint(2, 1).f32(4, 1.f).bytes(8, "t")), "rank 17"});
+  cases.push_back({"uint64 beyond int64",
+                   with_tensor(Proto().varint(1, 1).varint(2, 13).varint(11, ~0ull).bytes(8, "t")),
                    "does not fit int64"});
-  cases.push_back({"truncated packed varints", with_tensor(Proto().varint(1, 1).varint(2, 7).bytes(7, "\xff").bytes(8, "t")),
+  cases.push_back({"truncated packed varints",
+                   with_tensor(Proto().varint(1, 1).varint(2, 7).bytes(7, "\xff").bytes(8, "t")),
                    "truncated varint"});
 
   for (const auto& c : cases) {
@@ -225,13 +255,13 @@ TEST(OnnxReader, DeepNestingIsNotRecursedInto) {
   const std::string attr_fields = Proto().bytes(1, "body").varint(20, 5).str();
   const std::string node_fields = Proto().bytes(2, "o").bytes(4, "Loop").str();
   for (int depth = 0; depth < 100000; ++depth) {
-    prepend(header(6, rev.size()));            // attribute.g = the graph so far
+    prepend(header(6, rev.size()));  // attribute.g = the graph so far
     prepend(attr_fields);
-    prepend(header(5, rev.size()));            // node.attribute
+    prepend(header(5, rev.size()));  // node.attribute
     prepend(node_fields);
-    prepend(header(1, rev.size()));            // graph.node
+    prepend(header(1, rev.size()));  // graph.node
   }
-  prepend(header(7, rev.size()));              // model.graph
+  prepend(header(7, rev.size()));  // model.graph
   const std::string m(rev.rbegin(), rev.rend());
   ASSERT_GT(m.size(), 3000000u);
   auto r = parse_model(reinterpret_cast<const uint8_t*>(m.data()), m.size());
@@ -294,37 +324,51 @@ std::string load_error(const Proto& m) {
 TEST(ModelLoad, NamesWhatIsWrongWithAGraph) {
   const auto in = test::value_info("x", {1, 3, -1, -1});
   const auto out = test::value_info("y", {1, 3, -1, -1});
-  EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Foo", {"x"}, {"y"}, "bar")}, {}, {in}, {out}))),
+  EXPECT_EQ(load_error(test::model(
+                13, test::graph({test::node("Foo", {"x"}, {"y"}, "bar")}, {}, {in}, {out}))),
             "unsupported op 'Foo' at node 'bar'");
-  EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Relu", {"x"}, {"y"}, "r").bytes(7, "com.example")},
-                                                   {}, {in}, {out}))),
-            "unsupported op 'com.example::Relu' at node 'r' (only the default ONNX domain is supported)");
+  EXPECT_EQ(
+      load_error(test::model(
+          13, test::graph({test::node("Relu", {"x"}, {"y"}, "r").bytes(7, "com.example")}, {}, {in},
+                          {out}))),
+      "unsupported op 'com.example::Relu' at node 'r' (only the default ONNX domain is supported)");
   // A cycle: a reads b's output, b reads a's.
   EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Add", {"x", "b"}, {"a"}, "a"),
                                                     test::node("Relu", {"a"}, {"b"}, "b"),
                                                     test::node("Relu", {"a"}, {"y"}, "c")},
                                                    {}, {in}, {out}))),
             "the graph has a cycle through node 'a' (Add)");
-  EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Relu", {"y"}, {"y"}, "self")}, {}, {in}, {out}))),
+  EXPECT_EQ(load_error(test::model(
+                13, test::graph({test::node("Relu", {"y"}, {"y"}, "self")}, {}, {in}, {out}))),
             "the graph has a cycle through node 'self' (Relu)");
   // A missing initializer.
-  EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Conv", {"x", "W"}, {"y"}, "conv")}, {}, {in}, {out}))),
-            "node 'conv' (Conv): input 'W' is missing (no node, initializer or graph input provides it)");
-  EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Relu", {"x"}, {"z"}, "r")}, {}, {in}, {out}))),
+  EXPECT_EQ(
+      load_error(test::model(
+          13, test::graph({test::node("Conv", {"x", "W"}, {"y"}, "conv")}, {}, {in}, {out}))),
+      "node 'conv' (Conv): input 'W' is missing (no node, initializer or graph input provides it)");
+  EXPECT_EQ(load_error(test::model(
+                13, test::graph({test::node("Relu", {"x"}, {"z"}, "r")}, {}, {in}, {out}))),
             "graph output 'y' is not produced by any node");
-  EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Relu", {"x"}, {"y"}, "r"), test::node("Relu", {"x"}, {"y"}, "s")},
-                                                   {}, {in}, {out}))),
-            "node 's' (Relu): output 'y' is already produced by another node, initializer or input");
+  EXPECT_EQ(
+      load_error(test::model(13, test::graph({test::node("Relu", {"x"}, {"y"}, "r"),
+                                              test::node("Relu", {"x"}, {"y"}, "s")},
+                                             {}, {in}, {out}))),
+      "node 's' (Relu): output 'y' is already produced by another node, initializer or input");
   // A weight computed at run time, and a weight that does not fit the input.
-  EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Conv", {"x", "x"}, {"y"}, "conv")}, {}, {in}, {out}))),
+  EXPECT_EQ(load_error(test::model(
+                13, test::graph({test::node("Conv", {"x", "x"}, {"y"}, "conv")}, {}, {in}, {out}))),
             "node 'conv' (Conv): weight 'x' must be a constant");
   const auto w = test::float_tensor("W", {8, 4, 3, 3}, std::vector<float>(8 * 4 * 9, 0.1f));
-  EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Conv", {"x", "W"}, {"y"}, "conv")}, {w}, {in}, {out}))),
-            "node 'conv' (Conv): input has 3 channels but the weight [8,4,3,3] with group 1 expects 4");
+  EXPECT_EQ(
+      load_error(test::model(
+          13, test::graph({test::node("Conv", {"x", "W"}, {"y"}, "conv")}, {w}, {in}, {out}))),
+      "node 'conv' (Conv): input has 3 channels but the weight [8,4,3,3] with group 1 expects 4");
   // Gather on an activation: the runner folds it on constants only.
   const auto idx = test::int64_tensor("i", {1}, {0});
-  EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Gather", {"x", "i"}, {"y"}, "g")}, {idx}, {in}, {out}))),
-            "node 'g' (Gather): runs only on constants, but input 'x' is an activation computed at run time");
+  EXPECT_EQ(load_error(test::model(13, test::graph({test::node("Gather", {"x", "i"}, {"y"}, "g")},
+                                                   {idx}, {in}, {out}))),
+            "node 'g' (Gather): runs only on constants, but input 'x' is an activation computed at "
+            "run time");
   // Not an error: the same Relu graph loads.
   EXPECT_EQ(load_error(test::model(13, tiny_graph())), "OK");
 }
@@ -345,14 +389,17 @@ TEST(ModelLoad, FoldsSliceWithExtremeSteps) {
     const auto axes = test::int64_tensor("axes", {1}, {0});
     const auto steps = test::int64_tensor("steps", {1}, {c.step});
     const std::string m =
-        test::model(13, test::graph({test::node("Slice", {"data", "starts", "ends", "axes", "steps"}, {"y"}, "s")},
-                                    {data, starts, ends, axes, steps}, {}, {test::value_info("y", {-1})}))
+        test::model(
+            13, test::graph(
+                    {test::node("Slice", {"data", "starts", "ends", "axes", "steps"}, {"y"}, "s")},
+                    {data, starts, ends, axes, steps}, {}, {test::value_info("y", {-1})}))
             .str();
     auto loaded = model::Model::load(reinterpret_cast<const uint8_t*>(m.data()), m.size());
     ASSERT_TRUE(loaded.ok()) << loaded.status().message();
     ASSERT_TRUE(loaded.value()->run({}, {}).ok());
     const auto& shape = loaded.value()->output_shape(0);
-    ASSERT_EQ(shape, (model::Shape{static_cast<int64_t>(c.want.size())})) << c.start << ":" << c.end << ":" << c.step;
+    ASSERT_EQ(shape, (model::Shape{static_cast<int64_t>(c.want.size())}))
+        << c.start << ":" << c.end << ":" << c.step;
     const float* y = loaded.value()->output(0);
     EXPECT_EQ(std::vector<float>(y, y + c.want.size()), c.want);
   }
@@ -390,7 +437,8 @@ TEST(ModelLoad, SurvivesTruncationAndCorruption) {
     const std::vector<float> x(3 * 24 * 20, 100.f);
     if (r.value()->run({x.data()}, {{1, 3, 24, 20}}).ok()) ++ran;
   }
-  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::printf("  %d truncations refused; %d of 300 corrupted copies loaded, %d ran (%.0f ms)\n",
               cuts, loaded, ran, ms);
   auto good = model::Model::load(bytes.data(), bytes.size());

@@ -16,7 +16,9 @@ namespace instyle::test {
 
 class Proto {
  public:
-  Proto& tag(uint32_t field, int wire) { return raw_varint((uint64_t(field) << 3) | uint64_t(wire)); }
+  Proto& tag(uint32_t field, int wire) {
+    return raw_varint((uint64_t(field) << 3) | uint64_t(wire));
+  }
   Proto& raw_varint(uint64_t v) {
     while (v >= 0x80) {
       s_.push_back(static_cast<char>((v & 0x7f) | 0x80));

@@ -19,7 +19,8 @@ TEST(PadSourceIndex, MatchesOneBounceMirrorAndClamp) {
   for (std::ptrdiff_t size : {2, 3, 5, 8}) {
     for (std::ptrdiff_t i = -(size - 1); i < 2 * size - 1; ++i) {
       EXPECT_EQ(pad_source_index(i, size, PadMode::kReflect), mirror(i, size)) << i << " " << size;
-      EXPECT_EQ(pad_source_index(i, size, PadMode::kEdge), std::clamp<std::ptrdiff_t>(i, 0, size - 1));
+      EXPECT_EQ(pad_source_index(i, size, PadMode::kEdge),
+                std::clamp<std::ptrdiff_t>(i, 0, size - 1));
       EXPECT_EQ(pad_source_index(i, size, PadMode::kZeros), i >= 0 && i < size ? i : -1);
     }
   }
@@ -50,7 +51,8 @@ TEST(Pad, HandCheckedRows) {
 
 TEST(Pad, MatchesReference) {
   const std::size_t planes[][2] = {{1, 1}, {3, 5}, {7, 13}, {64, 64}, {2, 33}};
-  const std::size_t pads[][4] = {{0, 0, 0, 0}, {1, 1, 1, 1}, {2, 0, 1, 3}, {0, 4, 3, 0}, {5, 5, 5, 5}};
+  const std::size_t pads[][4] = {
+      {0, 0, 0, 0}, {1, 1, 1, 1}, {2, 0, 1, 3}, {0, 4, 3, 0}, {5, 5, 5, 5}};
   std::uint32_t seed = 1;
   for (std::size_t NC : {1, 3, 13}) {
     for (const auto& hw : planes) {
@@ -65,9 +67,8 @@ TEST(Pad, MatchesReference) {
           pad_f32_ref(ref.data(), x.data(), NC, H, W, p[0], p[1], p[2], p[3], mode, 0.5f);
           for (std::size_t i = n; i < n + 8; ++i) ASSERT_EQ(y[i], 99.f) << "wrote past y";
           y.resize(n);
-          EXPECT_TRUE(all_close(y, ref, 0.f))
-              << NC << " " << H << "x" << W << " pads " << p[0] << p[1] << p[2] << p[3]
-              << " mode " << int(mode);
+          EXPECT_TRUE(all_close(y, ref, 0.f)) << NC << " " << H << "x" << W << " pads " << p[0]
+                                              << p[1] << p[2] << p[3] << " mode " << int(mode);
         }
       }
     }

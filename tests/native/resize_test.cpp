@@ -41,8 +41,8 @@ TEST(UpsampleNearest, MatchesReference) {
         std::vector<float> y(n), ref(n);
         upsample_nearest_f32(y.data(), x.data(), NC, hw[0], hw[1], f[0], f[1]);
         upsample_nearest_f32_ref(ref.data(), x.data(), NC, hw[0], hw[1], f[0], f[1]);
-        EXPECT_TRUE(all_close(y, ref, 0.f)) << NC << " " << hw[0] << "x" << hw[1] << " by "
-                                            << f[0] << "x" << f[1];
+        EXPECT_TRUE(all_close(y, ref, 0.f))
+            << NC << " " << hw[0] << "x" << hw[1] << " by " << f[0] << "x" << f[1];
       }
     }
   }
@@ -54,14 +54,17 @@ TEST(ResizeBilinear, OnnxUpsampleValues) {
   const std::vector<float> half_pixel = {1,   1.25, 1.75, 2,   1.5, 1.75, 2.25, 2.5,
                                          2.5, 2.75, 3.25, 3.5, 3,   3.25, 3.75, 4};
   const float t = 1.f / 3, tt = 2.f / 3;
-  const std::vector<float> align_corners = {1,      1 + t,  1 + tt,     2,          //
-                                            1 + tt, 2,      2 + t,      2 + tt,     //
-                                            2 + t,  2 + tt, 3,          3 + t,      //
-                                            3,      3 + t,  3 + tt,     4};
+  const std::vector<float> align_corners = {1,      1 + t,  1 + tt, 2,       //
+                                            1 + tt, 2,      2 + t,  2 + tt,  //
+                                            2 + t,  2 + tt, 3,      3 + t,   //
+                                            3,      3 + t,  3 + tt, 4};
   for (bool ref : {true, false}) {
-    EXPECT_TRUE(all_close(bilinear(x, 1, 2, 2, 4, 4, CoordMode::kHalfPixel, ref), half_pixel, 1e-6f));
-    EXPECT_TRUE(all_close(bilinear(x, 1, 2, 2, 4, 4, CoordMode::kPytorchHalfPixel, ref), half_pixel, 1e-6f));
-    EXPECT_TRUE(all_close(bilinear(x, 1, 2, 2, 4, 4, CoordMode::kAlignCorners, ref), align_corners, 1e-6f));
+    EXPECT_TRUE(
+        all_close(bilinear(x, 1, 2, 2, 4, 4, CoordMode::kHalfPixel, ref), half_pixel, 1e-6f));
+    EXPECT_TRUE(all_close(bilinear(x, 1, 2, 2, 4, 4, CoordMode::kPytorchHalfPixel, ref), half_pixel,
+                          1e-6f));
+    EXPECT_TRUE(
+        all_close(bilinear(x, 1, 2, 2, 4, 4, CoordMode::kAlignCorners, ref), align_corners, 1e-6f));
     // Asymmetric: source x = out / 2, so rows and columns 0, 0.5, 1, 1.5 (clamped past 1).
     EXPECT_TRUE(all_close(bilinear(x, 1, 2, 2, 4, 4, CoordMode::kAsymmetric, ref),
                           {1, 1.5, 2, 2, 2, 2.5, 3, 3, 3, 3.5, 4, 4, 3, 3.5, 4, 4}, 1e-6f));
@@ -99,9 +102,10 @@ TEST(ResizeBilinear, AlignCornersKeepsCornersAndIdentityCopies) {
 }
 
 TEST(ResizeBilinear, MatchesReference) {
-  const std::size_t sizes[][4] = {{1, 1, 1, 1},  {1, 1, 3, 5},   {3, 5, 1, 1},  {3, 5, 6, 10},
-                                  {7, 13, 14, 26}, {7, 13, 3, 4}, {8, 8, 21, 19}, {64, 64, 128, 128},
-                                  {17, 100, 9, 300}, {2, 600, 5, 257}, {13, 7, 13, 7}};
+  const std::size_t sizes[][4] = {{1, 1, 1, 1},     {1, 1, 3, 5},       {3, 5, 1, 1},
+                                  {3, 5, 6, 10},    {7, 13, 14, 26},    {7, 13, 3, 4},
+                                  {8, 8, 21, 19},   {64, 64, 128, 128}, {17, 100, 9, 300},
+                                  {2, 600, 5, 257}, {13, 7, 13, 7}};
   std::uint32_t seed = 10;
   for (std::size_t NC : {1, 3}) {
     for (const auto& s : sizes) {

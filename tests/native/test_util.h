@@ -48,8 +48,8 @@ inline ::testing::AssertionResult all_close(const std::vector<float>& a,
   }
   if (worst_excess > 0.0) {
     return ::testing::AssertionFailure()
-           << "element " << worst << ": " << a[worst] << " vs " << b[worst]
-           << " (atol " << atol << ", rtol " << rtol << ")";
+           << "element " << worst << ": " << a[worst] << " vs " << b[worst] << " (atol " << atol
+           << ", rtol " << rtol << ")";
   }
   return ::testing::AssertionSuccess();
 }
@@ -62,7 +62,8 @@ inline float max_abs(const std::vector<float>& v) {
 
 // Sizes around the SIMD width (4 lanes in WASM, 8 with AVX2): below, equal, above, not divisible.
 inline const std::vector<std::size_t>& odd_lengths() {
-  static const std::vector<std::size_t> v = {1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 1000};
+  static const std::vector<std::size_t> v = {1,  3,  4,  5,  7,  8,   9,   15,
+                                             16, 17, 31, 33, 64, 100, 1000};
   return v;
 }
 
