@@ -1,6 +1,7 @@
 // plan.h: turns a graph and concrete input shapes into an execution plan (shapes inferred,
 // size-dependent shape arithmetic folded, cheap fusions applied, every activation placed in
-// one arena by liveness), and runs a plan step by step.
+// one arena by liveness), and runs a plan step by step. The step kinds and their parameters
+// are in steps.h; the passes are plan.cpp (lowering), fuse.cpp and place.h (the arena).
 //
 //   auto plan = make_plan(graph, {{1, 3, 480, 640}}, num_threads());
 //   std::vector<float> arena(plan.value().arena_floats), ws(plan.value().workspace_floats);
@@ -19,15 +20,10 @@
 #include <deque>
 #include <vector>
 
-#include "conv.h"
-#include "model/conv_transpose.h"
 #include "model/graph.h"
-#include "pad.h"
-#include "resize.h"
+#include "model/steps.h"
 
 namespace instyle::model {
-
-using Shape = std::vector<int64_t>;
 
 // Where a value's floats are during a run.
 struct Slot {
@@ -43,79 +39,6 @@ struct PlannedValue {
   Slot slot;
   const Tensor* known = nullptr;  // constant (from the graph or folded for this size)
   int buffer = -1;                // arena buffer, for kArena
-};
-
-enum class StepKind : uint8_t {
-  kConv,
-  kConvTranspose,
-  kInstanceNorm,
-  kBatchNorm,
-  kUnary,
-  kBinary,
-  kPad,
-  kUpsampleNearest,
-  kResizeBilinear,
-  kResizeTable,
-  kConcat,
-};
-
-enum class UnaryFn : uint8_t { kRelu, kLeakyRelu, kSigmoid, kTanh, kClip };
-enum class BinaryFn : uint8_t { kAdd, kSub, kMul, kDiv };
-
-// How one operand of a binary op maps onto the output.
-enum class Operand : uint8_t { kFull, kScalar, kPerChannel, kStrided };
-
-struct Step {
-  StepKind kind = StepKind::kUnary;
-  int node = -1;  // graph node index (the last one, when fused), for errors and progress
-  std::vector<int> inputs;
-  int output = -1;
-  bool relu = false;  // fused ReLU on the output
-  double flops = 0;   // rough cost, for progress reporting and info()
-
-  // kConv: the shape of one sample; the executor loops over N and splits output channels
-  // (whole groups when groups > 1) across threads as `ranges` says.
-  Conv2dShape conv;
-  std::size_t batch = 1;
-  std::vector<std::size_t> ranges;  // boundaries in output channels, threads + 1 entries
-  const float* weight = nullptr;
-  const float* bias = nullptr;
-  ConvTransposeShape convt;
-
-  // Norms: [N, C, HW].
-  std::size_t N = 1, C = 1, HW = 1;
-  float eps = 1e-5f;
-  const float* scale = nullptr;
-  const float* shift = nullptr;
-  const float* mean = nullptr;
-  const float* var = nullptr;
-  int norm_index = -1;  // which InstanceNormalization (graph order), for recorded statistics
-
-  // Element-wise.
-  UnaryFn unary = UnaryFn::kRelu;
-  BinaryFn binary = BinaryFn::kAdd;
-  float alpha = 0.f, lo = 0.f, hi = 0.f;
-  std::size_t count = 0;  // output elements
-  Operand operand[2] = {Operand::kFull, Operand::kFull};
-  Shape out_shape;                         // kStrided operands
-  std::vector<int64_t> strides[2];         // per output dim, 0 where broadcast
-  std::size_t planes = 1, plane_size = 1;  // kPerChannel: [outer, channels, plane_size]
-  std::size_t channels = 1;
-
-  // Pad and resize over NC planes of H x W.
-  std::size_t NC = 1, H = 1, W = 1, OH = 1, OW = 1;
-  std::size_t top = 0, left = 0, bottom = 0, right = 0;
-  PadMode pad_mode = PadMode::kZeros;
-  float pad_value = 0.f;
-  std::size_t scale_h = 1, scale_w = 1;
-  CoordMode coord_mode = CoordMode::kHalfPixel;
-  bool linear = false;
-  std::vector<int32_t> h0, h1, w0, w1;  // kResizeTable: source rows/cols per output
-  std::vector<float> hf, wf;            // and the weight of h1/w1 (linear)
-
-  // kConcat: `outer` blocks; each input contributes chunk[i] floats per block.
-  std::size_t outer = 1;
-  std::vector<std::size_t> chunk;
 };
 
 struct Plan {
@@ -135,6 +58,8 @@ struct Plan {
   std::size_t workspace_floats = 0;  // all threads together
   std::size_t workspace_per_thread = 0;
   int norm_layers = 0;  // InstanceNormalization nodes in the graph
+  // Views (Reshape, Identity, ...): alias_of[v] is the value whose floats v reinterprets, or -1.
+  std::vector<int> alias_of;
   double flops = 0;
 
   const Shape& output_shape(std::size_t i) const { return values[outputs[i]].shape; }
@@ -145,7 +70,8 @@ struct Plan {
 // Plans `graph` for the given shapes of its runtime inputs (Graph::inputs order).
 Result<Plan> make_plan(const Graph& graph, const std::vector<Shape>& input_shapes, int threads);
 
-// Per-channel statistics of each InstanceNormalization layer, indexed like Step::norm_index:
+// Per-channel statistics of each InstanceNormalization layer, indexed like
+// InstanceNormStep::norm_index:
 // mean[i] and var[i] hold N * C values (biased variance, as IN uses).
 struct NormStats {
   std::vector<std::vector<float>> mean, var;
@@ -184,6 +110,7 @@ class Execution {
   float* workspace_;
   std::vector<const float*> inputs_;
   RunOptions options_;
+  std::vector<const float*> step_inputs_;  // reused for each step's input pointers
   std::size_t next_ = 0;
   double flops_done_ = 0;
 };

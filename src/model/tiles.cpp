@@ -13,61 +13,10 @@
 namespace instyle::model {
 namespace {
 
-struct Axis {
-  double step = 1, origin = 0, lo = 0, hi = 0;
-};
-
 struct Field {
   bool spatial = false;  // derived from the image (constants are not)
   Axis axis[2];          // H, W
 };
-
-// A kernel of `k` taps `dilation` apart, `stride` apart, starting `pad` pixels before the
-// input: output pixel p reads input pixels p*stride - pad + [0, (k-1)*dilation].
-Axis through_conv(const Axis& in, std::size_t k, std::size_t stride, std::size_t dilation,
-                  std::size_t pad) {
-  const double reach = 0.5 * static_cast<double>((k - 1) * dilation) * in.step;
-  Axis out;
-  out.step = in.step * static_cast<double>(stride);
-  out.origin = in.origin +
-               (0.5 * static_cast<double>((k - 1) * dilation) - static_cast<double>(pad)) * in.step;
-  out.lo = in.lo - reach;
-  out.hi = in.hi + reach;
-  return out;
-}
-
-// Output pixel p of a transposed convolution takes input pixels q with q*stride - pad + j*d = p.
-Axis through_conv_transpose(const Axis& in, std::size_t k, std::size_t stride, std::size_t dilation,
-                            std::size_t pad) {
-  const double s = static_cast<double>(stride);
-  const double reach = (0.5 * static_cast<double>((k - 1) * dilation) / s + 1.0) * in.step;
-  Axis out;
-  out.step = in.step / s;
-  out.origin =
-      in.origin +
-      (static_cast<double>(pad) - 0.5 * static_cast<double>((k - 1) * dilation)) / s * in.step;
-  out.lo = in.lo - reach;
-  out.hi = in.hi + reach;
-  return out;
-}
-
-// Resampling from n to m pixels (half-pixel centres); nearest or linear reads at most the
-// neighbour on either side of the source position.
-Axis through_resize(const Axis& in, std::size_t n, std::size_t m) {
-  const double scale = static_cast<double>(m) / static_cast<double>(n);
-  Axis out;
-  out.step = in.step / scale;
-  out.origin = in.origin + (0.5 / scale - 0.5) * in.step;
-  out.lo = in.lo - in.step;
-  out.hi = in.hi + in.step;
-  return out;
-}
-
-Axis through_pad(const Axis& in, std::size_t before) {
-  Axis out = in;
-  out.origin -= static_cast<double>(before) * in.step;
-  return out;
-}
 
 Status unsupported_for_tiles(const std::string& why) {
   return Status(ErrorCode::kUnsupported,
@@ -107,48 +56,8 @@ Result<ReceptiveField> receptive_field(const Plan& plan) {
     }
     if (!in.spatial) continue;
     Field out = in;
-    switch (s.kind) {
-      case StepKind::kConv: {
-        // A folded upsampling first (conv.h: up_h, up_w), then the kernel.
-        const Conv2dShape& c = s.conv;
-        const Axis h = c.up_h > 1 ? through_resize(in.axis[0], c.H, c.in_h()) : in.axis[0];
-        const Axis w = c.up_w > 1 ? through_resize(in.axis[1], c.W, c.in_w()) : in.axis[1];
-        out.axis[0] = through_conv(h, c.kH, c.stride_h, c.dilation_h, c.pad_top);
-        out.axis[1] = through_conv(w, c.kW, c.stride_w, c.dilation_w, c.pad_left);
-        break;
-      }
-      case StepKind::kConvTranspose:
-        out.axis[0] = through_conv_transpose(in.axis[0], s.convt.kH, s.convt.stride_h,
-                                             s.convt.dilation_h, s.convt.pad_top);
-        out.axis[1] = through_conv_transpose(in.axis[1], s.convt.kW, s.convt.stride_w,
-                                             s.convt.dilation_w, s.convt.pad_left);
-        break;
-      case StepKind::kPad:
-        out.axis[0] = through_pad(in.axis[0], s.top);
-        out.axis[1] = through_pad(in.axis[1], s.left);
-        break;
-      case StepKind::kUpsampleNearest:
-      case StepKind::kResizeBilinear:
-      case StepKind::kResizeTable:
-        out.axis[0] = through_resize(in.axis[0], s.H, s.OH);
-        out.axis[1] = through_resize(in.axis[1], s.W, s.OW);
-        break;
-      case StepKind::kConcat:
-        // Joining channels keeps the grid; joining along H or W would not.
-        if (plan.values[s.output].shape.size() == 4) {
-          const Shape& first = plan.values[s.inputs[0]].shape;
-          const Shape& shape = plan.values[s.output].shape;
-          if (first.size() == 4 && (first[2] != shape[2] || first[3] != shape[3])) {
-            return unsupported_for_tiles("a Concat joins along a spatial axis");
-          }
-        }
-        break;
-      case StepKind::kInstanceNorm:  // per pixel, with replayed statistics
-      case StepKind::kBatchNorm:
-      case StepKind::kUnary:
-      case StepKind::kBinary:
-        break;
-    }
+    INSTYLE_RETURN_IF_ERROR(
+        std::visit([&](const auto& op) { return op.field(plan, s, out.axis); }, s.op));
     for (const Axis& a : out.axis) max_step = std::max(max_step, a.step);
     field[s.output] = out;
   }
