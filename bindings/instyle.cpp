@@ -31,13 +31,15 @@ struct Buffer {
   std::size_t size = 0;
 };
 
+// `code` is the name of an instyle::ErrorCode ("OK", "SHAPE_MISMATCH", ...), as InstyleError
+// uses it.
 struct JsStatus {
-  int code = 0;
+  std::string code = "OK";
   std::string message;
 };
 
 struct JsShapeStatus {
-  int code = 0;
+  std::string code = "OK";
   std::string message;
   std::array<double, 4> shape{};
 };
@@ -55,7 +57,7 @@ struct JsConv2dParams {
 };
 
 JsStatus to_js(const instyle::Status& s) {
-  return {static_cast<int>(s.code), s.message};
+  return {instyle::error_code_name(s.code()), s.message()};
 }
 
 Shape4 to_shape(const JsShape& s) {
@@ -126,7 +128,7 @@ JsShapeStatus conv2d_output_shape(JsShape x_shape, JsShape w_shape, JsConv2dPara
   Shape4 y;
   const instyle::Status s =
       instyle::conv2d_output_shape(&y, to_shape(x_shape), to_shape(w_shape), to_params(params));
-  JsShapeStatus r{static_cast<int>(s.code), s.message, {}};
+  JsShapeStatus r{instyle::error_code_name(s.code()), s.message(), {}};
   if (s.ok()) r.shape = {double(y.n), double(y.c), double(y.h), double(y.w)};
   return r;
 }

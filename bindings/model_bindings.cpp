@@ -2,7 +2,7 @@
 // class, Module.Model, that js/model.js wraps as the `model` object of ist.loadModel().
 // Buffers cross as heap addresses that js/model.js allocates with _malloc and frees; every
 // fallible call returns a ModelStatus {code, message} (code 'OK' on success; otherwise the
-// name of a model::ErrorCode) instead of throwing, so the module stays usable.
+// name of an instyle::ErrorCode) instead of throwing, so the module stays usable.
 //
 //   const m = new Module.Model();
 //   const st = m.load(ptr, byteLength);               // st.code === 'OK'
@@ -25,9 +25,9 @@
 namespace {
 
 using namespace emscripten;
-using instyle::model::ErrorCode;
+using instyle::ErrorCode;
 using instyle::model::Shape;
-using instyle::model::Status;
+using instyle::Status;
 
 struct ModelStatus {
   std::string code = "OK";
@@ -35,7 +35,7 @@ struct ModelStatus {
 };
 
 ModelStatus to_js(const Status& s) {
-  return {instyle::model::error_code_name(s.code()), s.message()};
+  return {instyle::error_code_name(s.code()), s.message()};
 }
 
 Status out_of_memory(const std::string& what, std::size_t bytes) {
@@ -114,7 +114,7 @@ class JsModel {
   val info(val shape) {
     val r = val::object();
     auto info = model_->info({to_shape(shape)});
-    r.set("code", std::string(instyle::model::error_code_name(info.status().code())));
+    r.set("code", std::string(instyle::error_code_name(info.status().code())));
     r.set("message", info.status().message());
     if (!info.ok()) return r;
     const auto& i = info.value();
@@ -157,7 +157,7 @@ class JsModel {
   val receptiveField(val shape) {
     val r = val::object();
     auto rf = model_->receptive_field({to_shape(shape)});
-    r.set("code", std::string(instyle::model::error_code_name(rf.status().code())));
+    r.set("code", std::string(instyle::error_code_name(rf.status().code())));
     r.set("message", rf.status().message());
     if (!rf.ok()) return r;
     r.set("radius", rf.value().radius);
@@ -182,7 +182,7 @@ class JsModel {
                            double scale, bool bgr, int stats) {
     stylizing_ = false;
     if (width < 1 || height < 1 || target_w < 1 || target_h < 1) {
-      return to_js(instyle::model::invalid_argument("image sizes must be positive"));
+      return to_js(instyle::invalid_argument("image sizes must be positive"));
     }
     const std::size_t w = static_cast<std::size_t>(target_w),
                       h = static_cast<std::size_t>(target_h);
@@ -209,7 +209,7 @@ class JsModel {
       options.record = &stats_;
     } else if (stats == 2) {
       if (!hasStatistics()) {
-        return to_js(instyle::model::invalid_argument(
+        return to_js(instyle::invalid_argument(
             "no recorded statistics to replay: run a thumbnail first"));
       }
       options.replay = &stats_;
@@ -227,12 +227,12 @@ class JsModel {
   ModelStatus stylizeFinish(std::uintptr_t out, double scale, bool bgr, double strength,
                             bool preserve_colors) {
     if (!stylizing_ || !model_->done()) {
-      return to_js(instyle::model::invalid_argument("no finished stylization to read"));
+      return to_js(instyle::invalid_argument("no finished stylization to read"));
     }
     stylizing_ = false;
     const Shape& os = model_->output_shape(0);
     if (os.size() != 4 || os[0] != 1 || os[1] != 3) {
-      return to_js(instyle::model::unsupported(
+      return to_js(instyle::unsupported(
           "stylize needs a network with a [1,3,H,W] output, this one gives " +
           instyle::model::shape_string(os)));
     }
@@ -296,7 +296,7 @@ ModelStatus resize_rgba_rows(std::uintptr_t dst, int dst_w, int dst_h, int y0, i
                              std::uintptr_t src, int src_row0, int src_w, int src_h) {
   if (dst_w < 1 || dst_h < 1 || src_w < 1 || src_h < 1 || y0 < 0 || y1 > dst_h || y0 >= y1 ||
       src_row0 < 0 || src_row0 >= src_h) {
-    return to_js(instyle::model::invalid_argument("resizeRgbaRows: sizes or rows out of range"));
+    return to_js(instyle::invalid_argument("resizeRgbaRows: sizes or rows out of range"));
   }
   HeapArray<float> scratch;
   const Status s = scratch.resize(8 * static_cast<std::size_t>(dst_w), "resizing");

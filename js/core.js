@@ -6,7 +6,7 @@
 // Heap discipline: every call allocates its buffers with _malloc inside one HeapScope and frees
 // them in a finally block, so errors never leak. Heap views are made fresh for each copy (the
 // heap may have grown, which replaces its ArrayBuffer) and never escape this file.
-import { InstyleError, STATUS_NAMES } from './errors.js';
+import { InstyleError } from './errors.js';
 import { loadModel } from './model.js';
 import { STYLES } from './styles.js';
 import { VERSION } from './version.js';
@@ -173,9 +173,7 @@ class HeapScope {
   }
 
   check(status) {
-    if (status.code !== 0) {
-      throw new InstyleError(STATUS_NAMES[status.code] ?? 'INVALID_ARGUMENT', status.message);
-    }
+    if (status.code !== 'OK') throw new InstyleError(status.code, status.message);
   }
 
   free() {

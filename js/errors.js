@@ -15,6 +15,3 @@ export class InstyleError extends Error {
     this.code = code;
   }
 }
-
-// Status codes returned by the WASM module, by number (src/api.h StatusCode).
-export const STATUS_NAMES = Object.freeze(['OK', 'INVALID_ARGUMENT', 'SHAPE_MISMATCH', 'OUT_OF_MEMORY']);

@@ -26,13 +26,13 @@ namespace {
 // Below this many floats per task, waking another thread costs more than it saves.
 constexpr std::size_t kMinFloatsPerTask = 16384;
 
-Status error(StatusCode code, const char* fmt, ...) {
+Status error(ErrorCode code, const char* fmt, ...) {
   char buf[512];
   va_list args;
   va_start(args, fmt);
   std::vsnprintf(buf, sizeof buf, fmt, args);
   va_end(args);
-  return Status{code, buf};
+  return Status(code, buf);
 }
 
 std::string shape_string(Shape4 s) {
@@ -62,27 +62,27 @@ std::size_t grain_for(std::size_t floats_per_item) {
 Status check_length(const char* op, const char* name, std::size_t got, std::size_t want,
                     const char* shape_name, Shape4 shape) {
   if (got == want) return {};
-  return error(StatusCode::kShapeMismatch, "%s: %s has %zu elements but %s %s needs %zu", op, name,
+  return error(ErrorCode::kShapeMismatch, "%s: %s has %zu elements but %s %s needs %zu", op, name,
                got, shape_name, shape_string(shape).c_str(), want);
 }
 
 Status check_input(const char* op, const char* name, ConstSpan x, std::size_t want,
                    const char* shape_name, Shape4 shape) {
   INSTYLE_TRY(check_length(op, name, x.data ? x.size : 0, want, shape_name, shape));
-  if (!x.data) return error(StatusCode::kInvalidArgument, "%s: %s is missing", op, name);
+  if (!x.data) return error(ErrorCode::kInvalidArgument, "%s: %s is missing", op, name);
   return {};
 }
 
 // Outputs are sized by the caller from the same shape; a mismatch is the caller's bug.
 Status check_output(const char* op, const char* name, Span y, std::size_t want) {
   if (y.data && y.size == want) return {};
-  return error(StatusCode::kShapeMismatch, "%s: output %s has %zu elements but needs %zu", op, name,
+  return error(ErrorCode::kShapeMismatch, "%s: output %s has %zu elements but needs %zu", op, name,
                y.data ? y.size : 0, want);
 }
 
 Status check_eps(const char* op, float eps) {
   if (std::isfinite(eps) && eps >= 0.f) return {};
-  return error(StatusCode::kInvalidArgument, "%s: eps must be a finite number >= 0, got %g", op,
+  return error(ErrorCode::kInvalidArgument, "%s: eps must be a finite number >= 0, got %g", op,
                double(eps));
 }
 
@@ -91,19 +91,19 @@ Status check_param(const char* op, const char* name, ConstSpan p, std::size_t wa
                    const char* want_name, bool required = false, bool non_negative = false) {
   if (!p.data) {
     if (!required) return {};
-    return error(StatusCode::kInvalidArgument, "%s: %s is required", op, name);
+    return error(ErrorCode::kInvalidArgument, "%s: %s is required", op, name);
   }
   if (p.size != want) {
-    return error(StatusCode::kShapeMismatch, "%s: %s has %zu elements but needs %s = %zu", op, name,
+    return error(ErrorCode::kShapeMismatch, "%s: %s has %zu elements but needs %s = %zu", op, name,
                  p.size, want_name, want);
   }
   for (std::size_t i = 0; i < p.size; ++i) {
     if (!std::isfinite(p.data[i])) {
-      return error(StatusCode::kInvalidArgument, "%s: %s[%zu] is %g; parameters must be finite", op,
+      return error(ErrorCode::kInvalidArgument, "%s: %s[%zu] is %g; parameters must be finite", op,
                    name, i, double(p.data[i]));
     }
     if (non_negative && p.data[i] < 0.f) {
-      return error(StatusCode::kInvalidArgument, "%s: %s[%zu] is %g; it must be >= 0", op, name, i,
+      return error(ErrorCode::kInvalidArgument, "%s: %s[%zu] is %g; it must be >= 0", op, name, i,
                    double(p.data[i]));
     }
   }
@@ -138,7 +138,7 @@ class Scratch {
     if (floats == 0) return {};
     if (!fits_in_heap(bytes) ||
         !(data_ = static_cast<float*>(std::malloc(static_cast<std::size_t>(bytes))))) {
-      return error(StatusCode::kOutOfMemory, "%s: could not allocate %s for %s", op,
+      return error(ErrorCode::kOutOfMemory, "%s: could not allocate %s for %s", op,
                    bytes_string(double(bytes)).c_str(), what);
     }
     return {};
@@ -168,26 +168,12 @@ const T* offset(const T* p, std::size_t i) {
 
 }  // namespace
 
-const char* status_code_name(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk:
-      return "OK";
-    case StatusCode::kInvalidArgument:
-      return "INVALID_ARGUMENT";
-    case StatusCode::kShapeMismatch:
-      return "SHAPE_MISMATCH";
-    case StatusCode::kOutOfMemory:
-      return "OUT_OF_MEMORY";
-  }
-  return "UNKNOWN";
-}
-
 Status shape_elements(std::size_t* count, const char* op, const char* name, Shape4 shape) {
   const std::int64_t dims[4] = {shape.n, shape.c, shape.h, shape.w};
   const char* dim_names[4] = {"N", "C", "H", "W"};
   for (int i = 0; i < 4; ++i) {
     if (dims[i] < 1) {
-      return error(StatusCode::kInvalidArgument,
+      return error(ErrorCode::kInvalidArgument,
                    "%s: %s %s has %s = %lld; sizes must be positive integers", op, name,
                    shape_string(shape).c_str(), dim_names[i], (long long)dims[i]);
     }
@@ -204,7 +190,7 @@ Status shape_elements(std::size_t* count, const char* op, const char* name, Shap
       n *= std::uint64_t(d);
   }
   if (too_big || n > std::uint64_t(SIZE_MAX) / sizeof(float)) {
-    return error(StatusCode::kOutOfMemory,
+    return error(ErrorCode::kOutOfMemory,
                  "%s: %s %s needs %.4g elements (%s as float32), more than the %s can hold", op,
                  name, shape_string(shape).c_str(), approx,
                  bytes_string(approx * sizeof(float)).c_str(), heap_name());
@@ -324,7 +310,7 @@ Status group_norm(Span y, ConstSpan x, Shape4 shape, std::int64_t groups, ConstS
   std::size_t count = 0;
   INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
   if (groups < 1 || shape.c % groups != 0) {
-    return error(StatusCode::kInvalidArgument,
+    return error(ErrorCode::kInvalidArgument,
                  "groupNorm: groups = %lld must be a positive divisor of C = %lld",
                  (long long)groups, (long long)shape.c);
   }
@@ -355,13 +341,13 @@ Status adain(Span y, ConstSpan content, Shape4 content_shape, ConstSpan style, S
   INSTYLE_TRY(check_output(op, "y", y, count));
   if (style_shape.c != content_shape.c ||
       (style_shape.n != content_shape.n && style_shape.n != 1)) {
-    return error(StatusCode::kShapeMismatch,
+    return error(ErrorCode::kShapeMismatch,
                  "adain: styleShape %s must have C = %lld and N = %lld or 1, like contentShape %s",
                  shape_string(style_shape).c_str(), (long long)content_shape.c,
                  (long long)content_shape.n, shape_string(content_shape).c_str());
   }
   if (!std::isfinite(alpha)) {
-    return error(StatusCode::kInvalidArgument, "adain: alpha must be finite, got %g",
+    return error(ErrorCode::kInvalidArgument, "adain: alpha must be finite, got %g",
                  double(alpha));
   }
   INSTYLE_TRY(check_eps(op, eps));
@@ -472,19 +458,19 @@ Status conv2d_output_shape(Shape4* y_shape, Shape4 x_shape, Shape4 w_shape, cons
                 {"groups", p.groups, 1}};
   for (const auto& q : params) {
     if (q.value < q.min || q.value > kMaxConvParam) {
-      return error(StatusCode::kInvalidArgument,
+      return error(ErrorCode::kInvalidArgument,
                    "conv2d: %s = %lld must be an integer in [%lld, %lld]", q.name,
                    (long long)q.value, (long long)q.min, (long long)kMaxConvParam);
     }
   }
   if (x_shape.c % p.groups != 0 || w_shape.n % p.groups != 0) {
-    return error(StatusCode::kInvalidArgument,
+    return error(ErrorCode::kInvalidArgument,
                  "conv2d: groups = %lld must divide the input channels C = %lld and the output "
                  "channels O = %lld",
                  (long long)p.groups, (long long)x_shape.c, (long long)w_shape.n);
   }
   if (w_shape.c != x_shape.c / p.groups) {
-    return error(StatusCode::kShapeMismatch,
+    return error(ErrorCode::kShapeMismatch,
                  "conv2d: weightShape %s needs C/groups = %lld/%lld = %lld input channels per "
                  "group in position 1, for x of shape %s",
                  shape_string(w_shape).c_str(), (long long)x_shape.c, (long long)p.groups,
@@ -492,7 +478,7 @@ Status conv2d_output_shape(Shape4* y_shape, Shape4 x_shape, Shape4 w_shape, cons
   }
   if (p.pad_mode == PadMode::kReflect && (p.pad_top >= x_shape.h || p.pad_bottom >= x_shape.h ||
                                           p.pad_left >= x_shape.w || p.pad_right >= x_shape.w)) {
-    return error(StatusCode::kInvalidArgument,
+    return error(ErrorCode::kInvalidArgument,
                  "conv2d: reflect padding [top %lld, left %lld, bottom %lld, right %lld] must be "
                  "smaller than the input (H = %lld, W = %lld)",
                  (long long)p.pad_top, (long long)p.pad_left, (long long)p.pad_bottom,
@@ -503,7 +489,7 @@ Status conv2d_output_shape(Shape4* y_shape, Shape4 x_shape, Shape4 w_shape, cons
   const std::int64_t extent_h = p.dilation_h * (w_shape.h - 1) + 1;
   const std::int64_t extent_w = p.dilation_w * (w_shape.w - 1) + 1;
   if (extent_h > padded_h || extent_w > padded_w) {
-    return error(StatusCode::kInvalidArgument,
+    return error(ErrorCode::kInvalidArgument,
                  "conv2d: the kernel (%lldx%lld with dilation) is larger than the padded input "
                  "(%lldx%lld)",
                  (long long)extent_h, (long long)extent_w, (long long)padded_h,
@@ -514,7 +500,7 @@ Status conv2d_output_shape(Shape4* y_shape, Shape4 x_shape, Shape4 w_shape, cons
   INSTYLE_TRY(shape_elements(&y_count, op, "the output", out));
   const double total = (double(x_count) + double(w_count) + double(y_count)) * sizeof(float);
   if (total > double(kMaxTensorBytes)) {
-    return error(StatusCode::kOutOfMemory,
+    return error(ErrorCode::kOutOfMemory,
                  "conv2d: input, weights and output %s need %s, more than the %s can hold",
                  shape_string(out).c_str(), bytes_string(total).c_str(), heap_name());
   }

@@ -4,8 +4,8 @@
 //
 //   instyle::Shape4 s{1, 3, 256, 256};
 //   instyle::Status st = instyle::instance_norm({y, n}, {x, n}, s, {gamma, 3}, {}, 1e-5f, true);
-//   if (!st.ok()) std::fprintf(stderr, "%s: %s\n", instyle::status_code_name(st.code),
-//   st.message.c_str());
+//   if (!st.ok()) std::fprintf(stderr, "%s: %s\n", instyle::error_code_name(st.code()),
+//                              st.message().c_str());
 //
 // Spans carry their element count so a wrong length is reported, not read past; an input span
 // with data == nullptr is "not given" (optional gamma, beta, bias). Outputs never alias inputs
@@ -18,26 +18,9 @@
 #include <string>
 
 #include "pad.h"
+#include "status.h"
 
 namespace instyle {
-
-// Numeric values are part of the JS contract (js/errors.js maps them to names).
-enum class StatusCode : int {
-  kOk = 0,
-  kInvalidArgument =
-      1,               // a bad value: zero or negative size, non-finite eps, groups not dividing C
-  kShapeMismatch = 2,  // lengths or shapes that disagree with each other
-  kOutOfMemory = 3,    // more bytes than the heap can hold (4 GiB in WASM), or malloc failed
-};
-
-// "OK", "INVALID_ARGUMENT", "SHAPE_MISMATCH", "OUT_OF_MEMORY".
-const char* status_code_name(StatusCode code);
-
-struct Status {
-  StatusCode code = StatusCode::kOk;
-  std::string message;
-  bool ok() const { return code == StatusCode::kOk; }
-};
 
 // NCHW sizes. Signed, so a negative size from JS or a model file is reported, not wrapped.
 struct Shape4 {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "model/ops.h"
-#include "model/status.h"
+#include "status.h"
 #include "onnx/onnx.h"
 
 namespace instyle::model {

@@ -22,7 +22,7 @@
 #include "conv.h"
 #include "model/conv_transpose.h"
 #include "model/graph.h"
-#include "model/status.h"
+#include "status.h"
 #include "pad.h"
 #include "resize.h"
 

@@ -14,7 +14,7 @@
 #include <cstddef>
 
 #include "model/plan.h"
-#include "model/status.h"
+#include "status.h"
 
 namespace instyle::model {
 

@@ -9,8 +9,6 @@
 namespace instyle::onnx {
 namespace {
 
-using model::invalid_model;
-using model::unsupported;
 
 enum WireType : int { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 

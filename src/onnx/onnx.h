@@ -24,12 +24,10 @@
 #include <string>
 #include <vector>
 
-#include "model/status.h"
+#include "status.h"
 
 namespace instyle::onnx {
 
-using model::Result;
-using model::Status;
 
 // TensorProto.DataType values.
 enum class DataType : int32_t {

@@ -63,32 +63,32 @@ TEST(Api, ErrorsNameTheArgument) {
   const Shape4 s{1, 3, 4, 5};
   std::vector<float> x59(59);
   Status st = instance_norm(out(y), in(x59), s, {}, {}, 1e-5f, false);
-  EXPECT_EQ(st.code, StatusCode::kShapeMismatch);
-  EXPECT_EQ(st.message, "instanceNorm: x has 59 elements but shape [1,3,4,5] needs 60");
+  EXPECT_EQ(st.code(), ErrorCode::kShapeMismatch);
+  EXPECT_EQ(st.message(), "instanceNorm: x has 59 elements but shape [1,3,4,5] needs 60");
 
   st = instance_norm(out(y), in(x), Shape4{1, 0, 4, 5}, {}, {}, 1e-5f, false);
-  EXPECT_EQ(st.code, StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message.find("C = 0"), std::string::npos) << st.message;
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("C = 0"), std::string::npos) << st.message();
 
   st = instance_norm(out(y), in(x), s, in(g2), {}, 1e-5f, false);
-  EXPECT_EQ(st.code, StatusCode::kShapeMismatch);
-  EXPECT_EQ(st.message, "instanceNorm: gamma has 2 elements but needs C = 3");
+  EXPECT_EQ(st.code(), ErrorCode::kShapeMismatch);
+  EXPECT_EQ(st.message(), "instanceNorm: gamma has 2 elements but needs C = 3");
 
   st = layer_norm(out(y), in(x), s, {}, {}, -1.f);
-  EXPECT_EQ(st.code, StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message.find("eps"), std::string::npos);
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("eps"), std::string::npos);
 
   st = group_norm(out(y), in(x), s, 2, {}, {}, 1e-5f, false);
-  EXPECT_EQ(st.code, StatusCode::kInvalidArgument);
-  EXPECT_EQ(st.message, "groupNorm: groups = 2 must be a positive divisor of C = 3");
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "groupNorm: groups = 2 must be a positive divisor of C = 3");
 
   st = instance_norm(out(y), in(x), Shape4{1, 64, 16384, 16384}, {}, {}, 1e-5f, false);
-  EXPECT_EQ(st.code, sizeof(void*) == 4 ? StatusCode::kOutOfMemory : StatusCode::kShapeMismatch)
-      << st.message;
+  EXPECT_EQ(st.code(), sizeof(void*) == 4 ? ErrorCode::kOutOfMemory : ErrorCode::kShapeMismatch)
+      << st.message();
   st = instance_norm(out(y), in(x), Shape4{1 << 30, 1 << 30, 1 << 30, 1 << 30}, {}, {}, 1e-5f,
                      false);
-  EXPECT_EQ(st.code, StatusCode::kOutOfMemory) << st.message;
-  EXPECT_STREQ(status_code_name(st.code), "OUT_OF_MEMORY");
+  EXPECT_EQ(st.code(), ErrorCode::kOutOfMemory) << st.message();
+  EXPECT_STREQ(error_code_name(st.code()), "OUT_OF_MEMORY");
 }
 
 TEST(Api, BatchNormTrainingAndGroupNormMatchReferences) {
@@ -125,7 +125,7 @@ TEST(Api, AdainWithSharedStyle) {
   adain_f32_ref(ref.data(), content.data(), mean2.data(), std2.data(), 2, 3, 20, 0.75f, 1e-5f);
   EXPECT_TRUE(all_close(y, ref, 1e-4f, 1e-4f));
   const Status st = adain(out(y), in(content), cs, in(style), Shape4{1, 2, 6, 3}, 1.f, 1e-5f);
-  EXPECT_EQ(st.code, StatusCode::kShapeMismatch);
+  EXPECT_EQ(st.code(), ErrorCode::kShapeMismatch);
 }
 
 struct ConvCase {
@@ -179,18 +179,18 @@ TEST(Api, Conv2dRejectsBadParameters) {
   p.pad_mode = PadMode::kReflect;
   p.pad_top = 4;
   Status st = conv2d_output_shape(&ys, {1, 3, 4, 5}, {2, 3, 3, 3}, p);
-  EXPECT_EQ(st.code, StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message.find("reflect"), std::string::npos) << st.message;
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("reflect"), std::string::npos) << st.message();
   st = conv2d_output_shape(&ys, {1, 3, 4, 5}, {2, 3, 7, 3}, {});
-  EXPECT_EQ(st.code, StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message.find("larger than the padded input"), std::string::npos) << st.message;
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("larger than the padded input"), std::string::npos) << st.message();
   st = conv2d_output_shape(&ys, {1, 3, 4, 5}, {2, 2, 3, 3}, {});
-  EXPECT_EQ(st.code, StatusCode::kShapeMismatch);
+  EXPECT_EQ(st.code(), ErrorCode::kShapeMismatch);
   Conv2dParams zero_stride;
   zero_stride.stride_w = 0;
   st = conv2d_output_shape(&ys, {1, 3, 4, 5}, {2, 3, 3, 3}, zero_stride);
-  EXPECT_EQ(st.code, StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message.find("stride (width) = 0"), std::string::npos) << st.message;
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("stride (width) = 0"), std::string::npos) << st.message();
 }
 
 }  // namespace

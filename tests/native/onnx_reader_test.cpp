@@ -313,7 +313,6 @@ TEST(OnnxReader, ReadsTorchExportsLikeOnnxDoes) {
   EXPECT_GE(checked, 17);
 }
 
-using model::ErrorCode;
 
 std::string load_error(const Proto& m) {
   const std::string& s = m.str();

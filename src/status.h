@@ -1,5 +1,7 @@
-// status.h: the error type of the model runner (ONNX reader, planner, executor). No exceptions:
-// WASM builds without them, so every fallible call returns a Status or a Result<T>.
+// status.h: the one error type of the engine: the checked kernel entry points (api.h), the
+// ONNX reader, the planner and the executor. No exceptions: WASM builds without them, so every
+// fallible call returns a Status or a Result<T>. The bindings hand the code's name to JS,
+// where it becomes InstyleError's `code`.
 //
 //   Result<onnx::Model> m = onnx::parse_model(bytes, size);
 //   if (!m.ok()) return m.status();          // "node 3 'Conv_3': input 'W' is missing"
@@ -9,15 +11,16 @@
 #include <string>
 #include <utility>
 
-namespace instyle::model {
+namespace instyle {
 
 // What kind of failure: the JS layer turns it into InstyleError's `code`.
 enum class ErrorCode {
   kOk = 0,
+  kInvalidArgument,  // the caller's input (shape, size, option, value) does not fit
+  kShapeMismatch,    // lengths or shapes of the caller's tensors that disagree with each other
+  kOutOfMemory,      // more bytes than the heap can hold (4 GiB in WASM), or malloc failed
   kInvalidModel,     // the bytes are not a model we can read (truncated, corrupt, inconsistent)
   kUnsupported,      // a valid model using something instyle does not implement
-  kInvalidArgument,  // the caller's input (shape, size, option) does not fit the model
-  kOutOfMemory,      // a plan or tensor larger than the limits
   kCancelled,        // stopped by the caller
 };
 
@@ -31,6 +34,8 @@ inline const char* error_code_name(ErrorCode code) {
       return "UNSUPPORTED";
     case ErrorCode::kInvalidArgument:
       return "INVALID_ARGUMENT";
+    case ErrorCode::kShapeMismatch:
+      return "SHAPE_MISMATCH";
     case ErrorCode::kOutOfMemory:
       return "OUT_OF_MEMORY";
     case ErrorCode::kCancelled:
@@ -89,11 +94,11 @@ class [[nodiscard]] Result {
   Status status_;
 };
 
-}  // namespace instyle::model
+}  // namespace instyle
 
 // Early return on error, the one macro the runner uses.
 #define INSTYLE_RETURN_IF_ERROR(expr)           \
   do {                                          \
-    ::instyle::model::Status status__ = (expr); \
+    ::instyle::Status status__ = (expr); \
     if (!status__.ok()) return status__;        \
   } while (0)
