@@ -26,8 +26,8 @@ namespace {
 
 using namespace emscripten;
 using instyle::ErrorCode;
-using instyle::model::Shape;
 using instyle::Status;
+using instyle::model::Shape;
 
 struct ModelStatus {
   std::string code = "OK";
@@ -209,8 +209,8 @@ class JsModel {
       options.record = &stats_;
     } else if (stats == 2) {
       if (!hasStatistics()) {
-        return to_js(instyle::invalid_argument(
-            "no recorded statistics to replay: run a thumbnail first"));
+        return to_js(
+            instyle::invalid_argument("no recorded statistics to replay: run a thumbnail first"));
       }
       options.replay = &stats_;
     }
@@ -232,9 +232,9 @@ class JsModel {
     stylizing_ = false;
     const Shape& os = model_->output_shape(0);
     if (os.size() != 4 || os[0] != 1 || os[1] != 3) {
-      return to_js(instyle::unsupported(
-          "stylize needs a network with a [1,3,H,W] output, this one gives " +
-          instyle::model::shape_string(os)));
+      return to_js(
+          instyle::unsupported("stylize needs a network with a [1,3,H,W] output, this one gives " +
+                               instyle::model::shape_string(os)));
     }
     const float* y = model_->output(0);
     HeapArray<float> resized;

@@ -347,8 +347,7 @@ Status adain(Span y, ConstSpan content, Shape4 content_shape, ConstSpan style, S
                  (long long)content_shape.n, shape_string(content_shape).c_str());
   }
   if (!std::isfinite(alpha)) {
-    return error(ErrorCode::kInvalidArgument, "adain: alpha must be finite, got %g",
-                 double(alpha));
+    return error(ErrorCode::kInvalidArgument, "adain: alpha must be finite, got %g", double(alpha));
   }
   INSTYLE_TRY(check_eps(op, eps));
   const std::size_t C = content_shape.c, HW = count / (content_shape.n * C);

@@ -97,8 +97,8 @@ class [[nodiscard]] Result {
 }  // namespace instyle
 
 // Early return on error, the one macro the runner uses.
-#define INSTYLE_RETURN_IF_ERROR(expr)           \
-  do {                                          \
+#define INSTYLE_RETURN_IF_ERROR(expr)    \
+  do {                                   \
     ::instyle::Status status__ = (expr); \
-    if (!status__.ok()) return status__;        \
+    if (!status__.ok()) return status__; \
   } while (0)

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "model/ops.h"
-#include "status.h"
 #include "onnx/onnx.h"
+#include "status.h"
 
 namespace instyle::model {
 

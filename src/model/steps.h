@@ -22,9 +22,9 @@
 #include "conv.h"
 #include "model/conv_transpose.h"
 #include "model/graph.h"
-#include "status.h"
 #include "pad.h"
 #include "resize.h"
+#include "status.h"
 
 namespace instyle::model {
 

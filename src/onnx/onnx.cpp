@@ -9,7 +9,6 @@
 namespace instyle::onnx {
 namespace {
 
-
 enum WireType : int { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 
 // One decoded field. For kLengthDelimited, `data`/`size` point into the input.

@@ -28,7 +28,6 @@
 
 namespace instyle::onnx {
 
-
 // TensorProto.DataType values.
 enum class DataType : int32_t {
   kUndefined = 0,

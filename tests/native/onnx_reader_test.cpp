@@ -313,7 +313,6 @@ TEST(OnnxReader, ReadsTorchExportsLikeOnnxDoes) {
   EXPECT_GE(checked, 17);
 }
 
-
 std::string load_error(const Proto& m) {
   const std::string& s = m.str();
   auto r = model::Model::load(reinterpret_cast<const uint8_t*>(s.data()), s.size());
