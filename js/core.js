@@ -3,20 +3,15 @@
 // (types, integer sizes, option names), copies typed arrays into the WASM heap and results out
 // into fresh Float32Arrays the caller owns, and turns the engine's Status into InstyleError.
 //
-// Heap discipline: every call allocates its buffers with _malloc inside one HeapScope and frees
-// them in a finally block, so errors never leak. Heap views are made fresh for each copy (the
-// heap may have grown, which replaces its ArrayBuffer) and never escape this file.
+// Heap discipline: every call allocates its buffers in the WASM heap (bindings/runtime.js) inside
+// one HeapScope and frees them in a finally block, so errors never leak. Heap views are made
+// fresh for each copy (the heap may have grown, which replaces its ArrayBuffer) and never
+// escape this file.
 import { InstyleError } from './errors.js';
 import { loadModel } from './model.js';
 import { STYLES } from './styles.js';
 import { VERSION } from './version.js';
 
-// wasm32 addresses 4 GiB; _malloc takes a 32-bit size, so larger requests must stop here.
-const MAX_HEAP_BYTES = 2 ** 32;
-// Requests above 2 GiB that would take the heap within this much of 4 GiB are refused here:
-// Emscripten 3.1.6's pthreads build hands out a block it cannot back for such sizes
-// (a trap instead of a null pointer). Below 2 GiB the allocator's arithmetic cannot wrap.
-const HEAP_HEADROOM = 16 * 2 ** 20;
 const PAD_MODES = Object.freeze({ zeros: 0, reflect: 1, edge: 2 });
 const NONE = Object.freeze({ ptr: 0, size: 0 });
 
@@ -116,24 +111,22 @@ function checkPadding(op, v) {
   throw invalid(op, `padding must be an integer, [h, w] or [top, left, bottom, right], got ${typeName(v)}`);
 }
 
-// The buffers of one call: allocated with _malloc, freed together by free().
+// The buffers of one call: allocated in the heap, freed together by free().
 class HeapScope {
-  constructor(module, memory, op) {
-    this.module = module;
-    this.memory = memory;
+  constructor(runtime, op) {
+    this.runtime = runtime;
     this.op = op;
     this.ptrs = [];
   }
 
   f32() {
-    return new Float32Array(this.memory.buffer);
+    return this.runtime.floats();
   }
 
   alloc(name, count) {
     if (count <= 0) return NONE;
     const bytes = count * 4;
-    const safe = bytes <= 2 ** 31 || bytes + this.memory.buffer.byteLength + HEAP_HEADROOM <= MAX_HEAP_BYTES;
-    const ptr = safe ? this.module._malloc(bytes) >>> 0 : 0;
+    const ptr = this.runtime.malloc(bytes);
     if (ptr === 0) {
       throw new InstyleError(
         'OUT_OF_MEMORY',
@@ -177,33 +170,26 @@ class HeapScope {
   }
 
   free() {
-    for (const ptr of this.ptrs) this.module._free(ptr);
+    for (const ptr of this.ptrs) this.runtime.free(ptr);
     this.ptrs.length = 0;
   }
 }
 
-function findMemory(module) {
-  if (module.wasmMemory instanceof WebAssembly.Memory) return module.wasmMemory;
-  // Single-threaded builds export their memory under a minified name.
-  const memory = Object.values(module.asm ?? {}).find((v) => v instanceof WebAssembly.Memory);
-  if (!memory) throw new InstyleError('UNAVAILABLE', 'instyle: the engine exports no WebAssembly.Memory');
-  return memory;
-}
-
 export class Instyle {
-  #module;
-  #memory;
+  #runtime;
+  #api;
   #readAsset;
   #disposed = false;
 
   /**
-   * @param {object} module the Emscripten module (dist/instyle-*.mjs), already initialized
+   * @param {import('../bindings/runtime.js').Runtime} runtime the engine (bindings/runtime.js)
    * @param {{ variant: string, readAsset: (url: URL) => Promise<Uint8Array> }} info
    *   readAsset: reads a file of the package (fs in Node, fetch in browsers)
    */
-  constructor(module, info) {
-    this.#module = module;
-    this.#memory = findMemory(module);
+  constructor(runtime, info) {
+    this.#runtime = runtime;
+    this.#api = runtime.api;
+    const module = runtime.api;
     this.#readAsset = info.readAsset;
     /** Threads each call uses, the calling thread included. */
     this.threads = module.numThreads();
@@ -218,9 +204,9 @@ export class Instyle {
     if (this.#disposed) {
       throw new InstyleError('DISPOSED', `${op}: this instyle instance was disposed`);
     }
-    const heap = new HeapScope(this.#module, this.#memory, op);
+    const heap = new HeapScope(this.#runtime, op);
     try {
-      return fn(heap, this.#module);
+      return fn(heap, this.#api);
     } finally {
       heap.free();
     }
@@ -400,7 +386,7 @@ export class Instyle {
     if (this.#disposed) {
       return Promise.reject(new InstyleError('DISPOSED', 'loadModel: this instyle instance was disposed'));
     }
-    const engine = { module: this.#module, memory: this.#memory, disposed: () => this.#disposed };
+    const engine = { runtime: this.#runtime, disposed: () => this.#disposed };
     return loadModel(engine, bytes, options); // async: errors arrive as rejections
   }
 
@@ -436,7 +422,7 @@ export class Instyle {
   /** Bytes the WASM heap spans now, and bytes malloc holds (0 growth across calls = no leak). */
   memoryUsage() {
     if (this.#disposed) throw new InstyleError('DISPOSED', 'memoryUsage: this instyle instance was disposed');
-    return { heapBytes: this.#memory.buffer.byteLength, allocatedBytes: this.#module.heapInUse() };
+    return { heapBytes: this.#runtime.buffer.byteLength, allocatedBytes: this.#api.heapInUse() };
   }
 
   get disposed() {
@@ -447,10 +433,9 @@ export class Instyle {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    const m = this.#module;
-    this.#module = null;
-    this.#memory = null;
-    m.setNumThreads(1); // joins the pool's threads before their workers go
-    m.PThread?.terminateAllThreads();
+    const runtime = this.#runtime;
+    this.#runtime = null;
+    this.#api = null;
+    runtime.dispose();
   }
 }

@@ -14,6 +14,7 @@
 // page freezes for the whole call, and a call that needs a worker not yet started would never
 // finish. Run instyle in a Worker to get threads without freezing the page; an explicit
 // `threads: n` on the main thread is honoured with a console warning.
+import { loadRuntime } from '../bindings/runtime.js';
 import { Instyle } from './core.js';
 import { InstyleError } from './errors.js';
 
@@ -77,28 +78,23 @@ async function fetchBytes(url) {
  */
 export async function init(options = {}) {
   const threads = resolveThreads(options?.threads, environment());
-  let module;
+  let runtime;
   if (threads === 1) {
     const script = new URL('../dist/instyle-simd-web.mjs', import.meta.url).href;
-    const wasm = new URL('../dist/instyle-simd-web.wasm', import.meta.url).href;
+    const wasmUrl = new URL('../dist/instyle-simd-web.wasm', import.meta.url).href;
     const { default: create } = await import(/* @vite-ignore */ /* webpackIgnore: true */ script);
-    module = await create({ locateFile: () => wasm });
+    runtime = await loadRuntime(create, { wasmUrl });
   } else {
-    const script = new URL('../dist/instyle-simd-threads-web.mjs', import.meta.url).href;
-    const wasm = new URL('../dist/instyle-simd-threads-web.wasm', import.meta.url).href;
+    const scriptUrl = new URL('../dist/instyle-simd-threads-web.mjs', import.meta.url).href;
+    const wasmUrl = new URL('../dist/instyle-simd-threads-web.wasm', import.meta.url).href;
     const workerScript = new URL('../dist/instyle-simd-threads-web.worker.js', import.meta.url).href;
-    const [{ default: create }, worker] = await Promise.all([
-      import(/* @vite-ignore */ /* webpackIgnore: true */ script),
+    const [{ default: create }, workerUrl] = await Promise.all([
+      import(/* @vite-ignore */ /* webpackIgnore: true */ scriptUrl),
       workerBlobUrl(workerScript),
     ]);
     // The blob URL stays valid for the page's life: Emscripten starts a new worker from it
     // should a thread ever outlive the pool.
-    module = await create({
-      instylePoolSize: threads - 1, // the calling thread is the other one
-      mainScriptUrlOrBlob: script,
-      locateFile: (name) => (name.endsWith('.worker.js') ? worker : wasm),
-    });
-    module.setNumThreads(threads);
+    runtime = await loadRuntime(create, { wasmUrl, scriptUrl, workerUrl, threads });
   }
-  return new Instyle(module, { variant: threads === 1 ? 'simd' : 'simd-threads', readAsset: fetchBytes });
+  return new Instyle(runtime, { variant: threads === 1 ? 'simd' : 'simd-threads', readAsset: fetchBytes });
 }

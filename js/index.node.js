@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
+import { loadRuntime } from '../bindings/runtime.js';
 import { Instyle } from './core.js';
 import { InstyleError } from './errors.js';
 
@@ -37,28 +38,25 @@ function resolveThreads(threads) {
  */
 export async function init(options = {}) {
   const threads = resolveThreads(options?.threads);
-  let module;
+  let runtime;
   if (threads === 1) {
     const [{ default: create }, wasmBinary] = await Promise.all([
       import('../dist/instyle-simd-node.mjs'),
       readFile(new URL('../dist/instyle-simd-web.wasm', import.meta.url)),
     ]);
-    module = await create({ wasmBinary });
+    runtime = await loadRuntime(create, { wasmBinary });
   } else {
     const [{ default: create }, wasmBinary] = await Promise.all([
       import('../dist/instyle-simd-threads-node.mjs'),
       readFile(new URL('../dist/instyle-simd-threads-web.wasm', import.meta.url)),
     ]);
-    const worker = fileURLToPath(new URL('../dist/instyle-simd-threads-node.worker.cjs', import.meta.url));
-    module = await create({
+    runtime = await loadRuntime(create, {
       wasmBinary,
-      instylePoolSize: threads - 1, // the calling thread is the other one
-      mainScriptUrlOrBlob: new URL('../dist/instyle-simd-threads-node.mjs', import.meta.url).href,
-      locateFile: (name, prefix) => (name.endsWith('.worker.js') ? worker : prefix + name),
+      threads,
+      scriptUrl: new URL('../dist/instyle-simd-threads-node.mjs', import.meta.url).href,
+      workerUrl: fileURLToPath(new URL('../dist/instyle-simd-threads-node.worker.cjs', import.meta.url)),
     });
-    module.setNumThreads(threads);
-    // Idle pool threads block in Atomics.wait; they must not keep the process alive.
-    for (const w of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) w.unref?.();
+    runtime.unrefThreads();
   }
-  return new Instyle(module, { variant: threads === 1 ? 'simd' : 'simd-threads', readAsset: (url) => readFile(url) });
+  return new Instyle(runtime, { variant: threads === 1 ? 'simd' : 'simd-threads', readAsset: (url) => readFile(url) });
 }

@@ -9,8 +9,9 @@
 // The zoo convention is the default: RGB, NCHW, pixel values 0..255 in and out, output
 // clipped. loadModel options cover other networks: { range: 1 } for 0..1 values, bgr: true.
 //
-// Heap discipline as in core.js: buffers are _malloc'd per call and freed in `finally`;
-// stylize() keeps its buffers across its awaits and frees them however it ends.
+// Heap discipline as in core.js: buffers are allocated in the heap (bindings/runtime.js) per
+// call and freed in `finally`; stylize() keeps its buffers across its awaits and frees them
+// however it ends.
 import { InstyleError } from './errors.js';
 
 const LOAD_OPTIONS = ['range', 'outputRange', 'bgr'];
@@ -118,7 +119,7 @@ function cancelled(op, signal) {
 const registry = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((m) => m.delete()) : null;
 
 export class Model {
-  #engine;   // { module, memory, disposed() }
+  #engine;   // { runtime (bindings/runtime.js), disposed() }
   #native;   // Module.Model
   #range;
   #outputRange;
@@ -144,8 +145,7 @@ export class Model {
   }
 
   #malloc(op, bytes, what) {
-    const { module } = this.#engine;
-    const ptr = bytes > 0 && bytes < 2 ** 32 ? module._malloc(bytes) >>> 0 : 0;
+    const ptr = this.#engine.runtime.malloc(bytes);
     if (ptr === 0) {
       throw new InstyleError('OUT_OF_MEMORY', `${op}: could not allocate ${(bytes / 1e6).toFixed(1)} MB for ${what} in the WebAssembly heap`);
     }
@@ -153,7 +153,7 @@ export class Model {
   }
 
   #heap() {
-    return this.#engine.memory.buffer;
+    return this.#engine.runtime.buffer;
   }
 
   /**
@@ -171,7 +171,7 @@ export class Model {
     if (input.length !== count) {
       throw new InstyleError('SHAPE_MISMATCH', `${op}: input has ${input.length} elements but shape [${shape.join(',')}] needs ${count}`);
     }
-    const { module } = this.#engine;
+    const { runtime } = this.#engine;
     const ptr = this.#malloc(op, count * 4, 'the input');
     try {
       new Float32Array(this.#heap(), ptr, count).set(input);
@@ -182,7 +182,7 @@ export class Model {
       const data = new Float32Array(this.#heap(), this.#native.output(), n).slice();
       return { data, shape: outShape };
     } finally {
-      module._free(ptr);
+      runtime.free(ptr);
     }
   }
 
@@ -262,21 +262,21 @@ export class Model {
 
   // One run over the whole photo (resized to w x h in the engine when they differ).
   async #stylizeWhole(run, photo, w, h) {
-    const { module } = this.#engine;
+    const { runtime } = this.#engine;
     let src = 0, out = 0;
     try {
       src = this.#malloc(run.op, photo.data.length, 'the photo');
       new Uint8Array(this.#heap(), src, photo.data.length).set(photo.data);
       checkStatus(this.#native.stylizeStart(src, photo.width, photo.height, w, h, this.#inScale(), this.#bgr, STATS_OWN));
-      module._free(src); // the engine kept its own (resized) copy
+      runtime.free(src); // the engine kept its own (resized) copy
       src = 0;
       await this.#steps(run, (p) => [p, { stage: 'whole', tile: 0, tiles: 1 }]);
       out = this.#malloc(run.op, w * h * 4, 'the result');
       this.#finish(out, run);
       return copyOut(this.#heap(), out, w * h * 4);
     } finally {
-      if (src) module._free(src);
-      if (out) module._free(out);
+      if (src) runtime.free(src);
+      if (out) runtime.free(out);
     }
   }
 
@@ -352,7 +352,7 @@ export class Model {
   }
 
   async #stylizeTiled(run, photo, w, h, tiles, tileStatistics) {
-    const { module } = this.#engine;
+    const { runtime } = this.#engine;
     const { list, thumb, blend } = tiles;
     const shared = tileStatistics === 'thumbnail';
     let src = 0, inTile = 0, outTile = 0;
@@ -389,7 +389,7 @@ export class Model {
         if (thumb.w === w && thumb.h === h) new Uint8Array(this.#heap(), src, full.length).set(full);
         else this.#resizeBands(run.op, full, w, h, thumb.w, thumb.h, src);
         checkStatus(this.#native.stylizeStart(src, thumb.w, thumb.h, thumb.w, thumb.h, this.#inScale(), this.#bgr, STATS_RECORD));
-        module._free(src);
+        runtime.free(src);
         src = 0;
         await this.#steps(run, progress(0, 'thumbnail'));
         this.#native.cancel(); // keeps the statistics, drops the thumbnail
@@ -413,7 +413,7 @@ export class Model {
       }
       return result;
     } finally {
-      for (const p of [src, inTile, outTile]) if (p) module._free(p);
+      for (const p of [src, inTile, outTile]) if (p) runtime.free(p);
     }
   }
 
@@ -421,7 +421,8 @@ export class Model {
   // time through a small buffer in the heap (image.h, resize_rgba_u8_rows; the same bytes as one
   // resize). Writes into the heap at `dst` (dw * dh * 4 bytes), or returns a new array.
   #resizeBands(op, src, sw, sh, dw, dh, dst = 0) {
-    const { module } = this.#engine;
+    const { runtime } = this.#engine;
+    const module = runtime.api;
     const BAND = 16;
     const stripBytes = Math.min(sh, Math.ceil((BAND * sh) / dh) + 2) * sw * 4;
     const result = dst ? null : new Uint8ClampedArray(dw * dh * 4);
@@ -437,8 +438,8 @@ export class Model {
         if (!dst) result.set(new Uint8Array(this.#heap(), out, (y1 - y0) * dw * 4), y0 * dw * 4);
       }
     } finally {
-      module._free(strip);
-      if (out) module._free(out);
+      runtime.free(strip);
+      if (out) runtime.free(out);
     }
     return result;
   }
@@ -518,7 +519,7 @@ export class Model {
 }
 
 /**
- * @param {{ module: object, memory: WebAssembly.Memory, disposed: () => boolean }} engine
+ * @param {{ runtime: import('../bindings/runtime.js').Runtime, disposed: () => boolean }} engine
  * @param {Uint8Array | ArrayBuffer} bytes the .onnx file
  * @param {{ range?: 255 | 1, outputRange?: 255 | 1, bgr?: boolean }} [options]
  */
@@ -537,19 +538,19 @@ export async function loadModel(engine, bytes, options) {
     throw invalid(op, `bytes must be a Uint8Array or an ArrayBuffer holding an .onnx file, got ${typeName(bytes)}`);
   }
   if (view.length === 0) throw new InstyleError('INVALID_MODEL', `${op}: the file is empty`);
-  const { module } = engine;
-  const ptr = view.length < 2 ** 31 ? module._malloc(view.length) >>> 0 : 0;
+  const { runtime } = engine;
+  const ptr = runtime.malloc(view.length);
   if (ptr === 0) throw new InstyleError('OUT_OF_MEMORY', `${op}: could not allocate ${(view.length / 1e6).toFixed(1)} MB for the file`);
-  const native = new module.Model();
+  const native = new runtime.api.Model();
   try {
-    new Uint8Array(engine.memory.buffer, ptr, view.length).set(view);
+    runtime.bytes().set(view, ptr);
     const status = native.load(ptr, view.length);
     if (status.code !== 'OK') throw new InstyleError(status.code, `${op}: ${status.message}`);
   } catch (e) {
     native.delete();
     throw e;
   } finally {
-    module._free(ptr);
+    runtime.free(ptr);
   }
   return new Model(engine, native, { range, outputRange, bgr: o.bgr ?? false });
 }
