@@ -1,12 +1,12 @@
 // model_bindings.cpp: the Embind surface of the model runner (src/model/, src/image.h): one
 // class, Module.Model, that js/model.js wraps as the `model` object of ist.loadModel().
-// Buffers cross as heap addresses that js/model.js allocates with _malloc and frees; every
+// Buffers cross as heap addresses that js/model.js allocates (bindings/runtime.js); every
 // fallible call returns a ModelStatus {code, message} (code 'OK' on success; otherwise the
 // name of an instyle::ErrorCode) instead of throwing, so the module stays usable.
 //
 //   const m = new Module.Model();
 //   const st = m.load(ptr, byteLength);               // st.code === 'OK'
-//   m.stylizeStart(rgba, w, h, w, h, 1, false, 0);    // then m.step(1) until m.done()
+//   m.stylizeStart(rgba, w, h, w, h, 1, false, Module.Statistics.OWN);  // then m.step(1)...
 //   m.stylizeFinish(out, 1, false, 1, false);  m.delete();
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -18,16 +18,18 @@
 #include <string>
 #include <vector>
 
+#include "heap_buffer.h"
 #include "image.h"
 #include "model/model.h"
+#include "model/session.h"
 #include "resize.h"
 
 namespace {
 
 using namespace emscripten;
-using instyle::ErrorCode;
 using instyle::Status;
 using instyle::model::Shape;
+using instyle::model::Statistics;
 
 struct ModelStatus {
   std::string code = "OK";
@@ -37,42 +39,6 @@ struct ModelStatus {
 ModelStatus to_js(const Status& s) {
   return {instyle::error_code_name(s.code()), s.message()};
 }
-
-Status out_of_memory(const std::string& what, std::size_t bytes) {
-  return Status(ErrorCode::kOutOfMemory, "cannot allocate " + std::to_string(bytes >> 20) +
-                                             " MiB for " + what + " in the WebAssembly heap");
-}
-
-// A malloc'd array: in WASM a failed malloc returns null, where a vector would abort. It keeps
-// its block when resized smaller (the tiles of one stylize differ a little in size: freeing
-// and allocating for each would fragment the heap); clear() gives the block back.
-template <class T>
-class HeapArray {
- public:
-  ~HeapArray() { std::free(data_); }
-  Status resize(std::size_t n, const char* what) {
-    if (n <= capacity_) {
-      size_ = n;
-      return Status();
-    }
-    clear();
-    data_ = static_cast<T*>(std::malloc(n * sizeof(T)));
-    if (!data_) return out_of_memory(what, n * sizeof(T));
-    size_ = capacity_ = n;
-    return Status();
-  }
-  void clear() {
-    std::free(data_);
-    data_ = nullptr;
-    size_ = capacity_ = 0;
-  }
-  T* data() const { return data_; }
-  std::size_t size() const { return size_; }
-
- private:
-  T* data_ = nullptr;
-  std::size_t size_ = 0, capacity_ = 0;
-};
 
 Shape to_shape(const val& array) {
   Shape s;
@@ -90,11 +56,13 @@ val from_shape(const Shape& s) {
 class JsModel {
  public:
   ModelStatus load(std::uintptr_t bytes, double size) {
+    session_ = instyle::model::StylizeSession(nullptr);
     model_.reset();
     auto m = instyle::model::Model::load(reinterpret_cast<const uint8_t*>(bytes),
                                          static_cast<std::size_t>(size));
     if (!m.ok()) return to_js(m.status());
     model_ = m.take();
+    session_ = instyle::model::StylizeSession(model_.get());
     return {};
   }
 
@@ -140,7 +108,7 @@ class JsModel {
 
   // run: input is a heap address of the shape's element count floats.
   ModelStatus start(std::uintptr_t input, val shape) {
-    stylizing_ = false;
+    session_.cancel();  // a plain run: stylizeFinish has nothing to read
     return to_js(model_->start({reinterpret_cast<const float*>(input)}, {to_shape(shape)}));
   }
 
@@ -169,99 +137,42 @@ class JsModel {
   // Reserves the memory a run at this shape needs (Model::prepare).
   ModelStatus prepare(val shape) { return to_js(model_->prepare({to_shape(shape)})); }
 
-  // Instance norm statistics for tiled runs: stats 1 records them during the next
-  // stylizeStart run (a thumbnail of the photo), stats 2 replays the recorded ones (each
-  // tile), stats 0 uses each run's own. forgetStatistics() lets them go.
-  void forgetStatistics() { stats_ = instyle::model::NormStats(); }
-  bool hasStatistics() const { return !stats_.mean.empty(); }
+  // Instance norm statistics for tiled runs (model/session.h): `statistics` is a
+  // Module.Statistics value: OWN, RECORD (a thumbnail), REPLAY (each tile).
+  void forgetStatistics() { session_.forget_statistics(); }
+  bool hasStatistics() const { return session_.has_statistics(); }
 
-  // Stylize, first half: the photo (rgba, width x height) is resized to target_w x
-  // target_h when they differ (box filter), kept for the blend, and converted to the
-  // network's input (scale, channel order); the run starts, with `stats` as above.
+  // Stylize, first half: the photo (rgba, width x height) resized to target_w x target_h,
+  // kept for the blend and converted; the run starts. Second half after the steps.
   ModelStatus stylizeStart(std::uintptr_t rgba, int width, int height, int target_w, int target_h,
-                           double scale, bool bgr, int stats) {
-    stylizing_ = false;
+                           double scale, bool bgr, Statistics statistics) {
     if (width < 1 || height < 1 || target_w < 1 || target_h < 1) {
       return to_js(instyle::invalid_argument("image sizes must be positive"));
     }
-    const std::size_t w = static_cast<std::size_t>(target_w),
-                      h = static_cast<std::size_t>(target_h);
-    Status s = photo_.resize(w * h * 4, "the photo");
-    if (!s.ok()) return to_js(s);
-    const auto* src = reinterpret_cast<const uint8_t*>(rgba);
-    if (target_w == width && target_h == height) {
-      std::copy(src, src + w * h * 4, photo_.data());
-    } else {
-      HeapArray<float> scratch;
-      s = scratch.resize(8 * w, "resizing");
-      if (!s.ok()) return to_js(s);
-      instyle::resize_rgba_u8(photo_.data(), w, h, src, static_cast<std::size_t>(width),
-                              static_cast<std::size_t>(height), scratch.data());
-    }
-    s = input_.resize(3 * w * h, "the network input");
-    if (!s.ok()) return to_js(s);
-    instyle::rgba_to_planar_f32(input_.data(), photo_.data(), w, h, static_cast<float>(scale), bgr);
-    width_ = w;
-    height_ = h;
-    instyle::model::RunOptions options;
-    if (stats == 1) {
-      stats_ = instyle::model::NormStats();
-      options.record = &stats_;
-    } else if (stats == 2) {
-      if (!hasStatistics()) {
-        return to_js(
-            instyle::invalid_argument("no recorded statistics to replay: run a thumbnail first"));
-      }
-      options.replay = &stats_;
-    }
-    s = model_->start({input_.data()}, {{1, 3, static_cast<int64_t>(h), static_cast<int64_t>(w)}},
-                      options);
-    if (!s.ok()) return to_js(s);
-    stylizing_ = true;
-    return {};
+    instyle::model::StylizeInput in;
+    in.rgba = reinterpret_cast<const uint8_t*>(rgba);
+    in.width = static_cast<std::size_t>(width);
+    in.height = static_cast<std::size_t>(height);
+    in.target_width = static_cast<std::size_t>(target_w);
+    in.target_height = static_cast<std::size_t>(target_h);
+    in.scale = static_cast<float>(scale);
+    in.bgr = bgr;
+    in.statistics = statistics;
+    return to_js(session_.start(in));
   }
 
-  // Stylize, second half: the network's output (resized to the photo's size if the network
-  // changed it), clipped, colour-preserved and blended, written to `out` (target_w x
-  // target_h RGBA bytes).
   ModelStatus stylizeFinish(std::uintptr_t out, double scale, bool bgr, double strength,
                             bool preserve_colors) {
-    if (!stylizing_ || !model_->done()) {
-      return to_js(instyle::invalid_argument("no finished stylization to read"));
-    }
-    stylizing_ = false;
-    const Shape& os = model_->output_shape(0);
-    if (os.size() != 4 || os[0] != 1 || os[1] != 3) {
-      return to_js(
-          instyle::unsupported("stylize needs a network with a [1,3,H,W] output, this one gives " +
-                               instyle::model::shape_string(os)));
-    }
-    const float* y = model_->output(0);
-    HeapArray<float> resized;
-    if (static_cast<std::size_t>(os[2]) != height_ || static_cast<std::size_t>(os[3]) != width_) {
-      Status s = resized.resize(3 * width_ * height_, "resizing the output");
-      if (!s.ok()) return to_js(s);
-      instyle::resize_bilinear_f32(resized.data(), y, 3, static_cast<std::size_t>(os[2]),
-                                   static_cast<std::size_t>(os[3]), height_, width_,
-                                   instyle::CoordMode::kHalfPixel);
-      y = resized.data();
-    }
     instyle::StylizeBlend blend;
     blend.scale = static_cast<float>(scale);
     blend.bgr = bgr;
     blend.strength = static_cast<float>(strength);
     blend.preserve_colors = preserve_colors;
-    instyle::stylize_output_u8(reinterpret_cast<uint8_t*>(out), y, width_, height_, photo_.data(),
-                               blend);
-    return {};  // the photo and input blocks stay for the next tile; cancel() frees them
+    return to_js(session_.finish(reinterpret_cast<uint8_t*>(out), blend));
   }
 
   // Stops a run between steps and lets go of its copies.
-  void cancel() {
-    stylizing_ = false;
-    photo_.clear();
-    input_.clear();
-  }
+  void cancel() { session_.cancel(); }
 
   // Frees activations and plans (the weights stay); the next run allocates again.
   void release() {
@@ -272,11 +183,7 @@ class JsModel {
 
  private:
   std::unique_ptr<instyle::model::Model> model_;
-  HeapArray<uint8_t> photo_;
-  HeapArray<float> input_;
-  instyle::model::NormStats stats_;  // recorded on a thumbnail, replayed on tiles
-  std::size_t width_ = 0, height_ = 0;
-  bool stylizing_ = false;
+  instyle::model::StylizeSession session_{nullptr};
 };
 
 // Tiled stylize resizes photos a band of rows at a time (js/model.js), so that a 12 MP photo
@@ -298,7 +205,7 @@ ModelStatus resize_rgba_rows(std::uintptr_t dst, int dst_w, int dst_h, int y0, i
       src_row0 < 0 || src_row0 >= src_h) {
     return to_js(instyle::invalid_argument("resizeRgbaRows: sizes or rows out of range"));
   }
-  HeapArray<float> scratch;
+  instyle::HeapBuffer<float> scratch;
   const Status s = scratch.resize(8 * static_cast<std::size_t>(dst_w), "resizing");
   if (!s.ok()) return to_js(s);
   instyle::resize_rgba_u8_rows(reinterpret_cast<uint8_t*>(dst), static_cast<std::size_t>(dst_w),
@@ -314,6 +221,10 @@ ModelStatus resize_rgba_rows(std::uintptr_t dst, int dst_w, int dst_h, int y0, i
 EMSCRIPTEN_BINDINGS(instyle_model) {
   function("resizeSourceRows", &resize_source_rows);
   function("resizeRgbaRows", &resize_rgba_rows);
+  enum_<Statistics>("Statistics")
+      .value("OWN", Statistics::kOwn)
+      .value("RECORD", Statistics::kRecord)
+      .value("REPLAY", Statistics::kReplay);
   value_object<ModelStatus>("ModelStatus")
       .field("code", &ModelStatus::code)
       .field("message", &ModelStatus::message);

@@ -26,8 +26,6 @@ const DEFAULT_MAX_MEMORY_MB = 256;
 const DEFAULT_THUMBNAIL_SIZE = 1024;
 const MAX_AUTO_TILE = 768;
 const BLEND_PIXELS = 16;
-// stylizeStart's statistics modes (bindings/model_bindings.cpp).
-const STATS_OWN = 0, STATS_RECORD = 1, STATS_REPLAY = 2;
 
 // Bytes out of the heap into a plain (never shared) array, as ImageData needs.
 function copyOut(heap, ptr, bytes) {
@@ -121,6 +119,7 @@ const registry = typeof FinalizationRegistry === 'function' ? new FinalizationRe
 export class Model {
   #engine;   // { runtime (bindings/runtime.js), disposed() }
   #native;   // Module.Model
+  #stats;    // Module.Statistics: whose instance norm statistics a run uses
   #range;
   #outputRange;
   #bgr;
@@ -131,6 +130,7 @@ export class Model {
   constructor(engine, native, options) {
     this.#engine = engine;
     this.#native = native;
+    this.#stats = engine.runtime.api.Statistics;
     this.#range = options.range;
     this.#outputRange = options.outputRange;
     this.#bgr = options.bgr;
@@ -267,7 +267,7 @@ export class Model {
     try {
       src = this.#malloc(run.op, photo.data.length, 'the photo');
       new Uint8Array(this.#heap(), src, photo.data.length).set(photo.data);
-      checkStatus(this.#native.stylizeStart(src, photo.width, photo.height, w, h, this.#inScale(), this.#bgr, STATS_OWN));
+      checkStatus(this.#native.stylizeStart(src, photo.width, photo.height, w, h, this.#inScale(), this.#bgr, this.#stats.OWN));
       runtime.free(src); // the engine kept its own (resized) copy
       src = 0;
       await this.#steps(run, (p) => [p, { stage: 'whole', tile: 0, tiles: 1 }]);
@@ -388,7 +388,7 @@ export class Model {
         src = this.#malloc(run.op, thumb.w * thumb.h * 4, 'the thumbnail');
         if (thumb.w === w && thumb.h === h) new Uint8Array(this.#heap(), src, full.length).set(full);
         else this.#resizeBands(run.op, full, w, h, thumb.w, thumb.h, src);
-        checkStatus(this.#native.stylizeStart(src, thumb.w, thumb.h, thumb.w, thumb.h, this.#inScale(), this.#bgr, STATS_RECORD));
+        checkStatus(this.#native.stylizeStart(src, thumb.w, thumb.h, thumb.w, thumb.h, this.#inScale(), this.#bgr, this.#stats.RECORD));
         runtime.free(src);
         src = 0;
         await this.#steps(run, progress(0, 'thumbnail'));
@@ -405,7 +405,7 @@ export class Model {
           const from = ((t.y0 + y) * w + t.x0) * 4;
           heapIn.set(full.subarray(from, from + tw * 4), y * tw * 4);
         }
-        checkStatus(this.#native.stylizeStart(inTile, tw, th, tw, th, this.#inScale(), this.#bgr, shared ? STATS_REPLAY : STATS_OWN));
+        checkStatus(this.#native.stylizeStart(inTile, tw, th, tw, th, this.#inScale(), this.#bgr, shared ? this.#stats.REPLAY : this.#stats.OWN));
         await this.#steps(run, progress(i + 1, 'tiles'));
         this.#finish(outTile, run);
         placeTile(result, w, h, new Uint8Array(this.#heap(), outTile, tw * th * 4), t, blend);

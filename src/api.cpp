@@ -11,17 +11,12 @@
 #include <vector>
 
 #include "conv.h"
+#include "heap_buffer.h"
 #include "norm.h"
 #include "parallel.h"
 
 namespace instyle {
 namespace {
-
-#define INSTYLE_TRY(expr)              \
-  do {                                 \
-    Status status_ = (expr);           \
-    if (!status_.ok()) return status_; \
-  } while (0)
 
 // Below this many floats per task, waking another thread costs more than it saves.
 constexpr std::size_t kMinFloatsPerTask = 16384;
@@ -68,7 +63,7 @@ Status check_length(const char* op, const char* name, std::size_t got, std::size
 
 Status check_input(const char* op, const char* name, ConstSpan x, std::size_t want,
                    const char* shape_name, Shape4 shape) {
-  INSTYLE_TRY(check_length(op, name, x.data ? x.size : 0, want, shape_name, shape));
+  INSTYLE_RETURN_IF_ERROR(check_length(op, name, x.data ? x.size : 0, want, shape_name, shape));
   if (!x.data) return error(ErrorCode::kInvalidArgument, "%s: %s is missing", op, name);
   return {};
 }
@@ -109,45 +104,6 @@ Status check_param(const char* op, const char* name, ConstSpan p, std::size_t wa
   }
   return {};
 }
-
-// Whether malloc may be asked for `bytes`. On wasm32, requests above 2 GiB that would take the
-// heap within 16 MiB of 4 GiB are refused: Emscripten 3.1.6's pthreads allocator returns a block
-// it cannot back for such sizes instead of null (seen in tests/js/errors.test.mjs).
-bool fits_in_heap(std::uint64_t bytes) {
-  if (bytes > kMaxTensorBytes) return false;
-#if defined(__wasm__)
-  const std::uint64_t heap = std::uint64_t(__builtin_wasm_memory_size(0)) * 65536;
-  return bytes <= (std::uint64_t{1} << 31) ||
-         bytes + heap + (std::uint64_t{16} << 20) <= kMaxTensorBytes;
-#else
-  return true;
-#endif
-}
-
-// A malloc'd float buffer: allocation failure becomes OUT_OF_MEMORY instead of an abort
-// (WASM builds have no exceptions to catch std::bad_alloc with).
-class Scratch {
- public:
-  Scratch() = default;
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() { std::free(data_); }
-
-  Status allocate(const char* op, const char* what, std::uint64_t floats) {
-    const std::uint64_t bytes = floats * sizeof(float);
-    if (floats == 0) return {};
-    if (!fits_in_heap(bytes) ||
-        !(data_ = static_cast<float*>(std::malloc(static_cast<std::size_t>(bytes))))) {
-      return error(ErrorCode::kOutOfMemory, "%s: could not allocate %s for %s", op,
-                   bytes_string(double(bytes)).c_str(), what);
-    }
-    return {};
-  }
-  float* data() const { return data_; }
-
- private:
-  float* data_ = nullptr;
-};
 
 // Calls f(sample, first_item, item_count) for the run [begin, end) of items laid out as
 // N samples x per_sample items, one call per sample touched.
@@ -203,9 +159,9 @@ Status shape_elements(std::size_t* count, const char* op, const char* name, Shap
 // holding its element count (written to *count), and a usable eps.
 static Status check_norm_io(std::size_t* count, const char* op, Span y, ConstSpan x, Shape4 shape,
                             float eps) {
-  INSTYLE_TRY(shape_elements(count, op, "shape", shape));
-  INSTYLE_TRY(check_input(op, "x", x, *count, "shape", shape));
-  INSTYLE_TRY(check_output(op, "y", y, *count));
+  INSTYLE_RETURN_IF_ERROR(shape_elements(count, op, "shape", shape));
+  INSTYLE_RETURN_IF_ERROR(check_input(op, "x", x, *count, "shape", shape));
+  INSTYLE_RETURN_IF_ERROR(check_output(op, "y", y, *count));
   return check_eps(op, eps);
 }
 
@@ -213,10 +169,10 @@ Status instance_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan gamma, ConstSp
                      bool relu) {
   const char* op = "instanceNorm";
   std::size_t count = 0;
-  INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
+  INSTYLE_RETURN_IF_ERROR(check_norm_io(&count, op, y, x, shape, eps));
   const std::size_t C = shape.c, HW = count / (shape.n * C);
-  INSTYLE_TRY(check_param(op, "gamma", gamma, C, "C"));
-  INSTYLE_TRY(check_param(op, "beta", beta, C, "C"));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "gamma", gamma, C, "C"));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "beta", beta, C, "C"));
   parallel_for(
       shape.n * C,
       [&](std::size_t begin, std::size_t end) {
@@ -233,11 +189,11 @@ Status instance_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan gamma, ConstSp
 Status instance_stats(Span mean, Span variance, ConstSpan x, Shape4 shape) {
   const char* op = "instanceStats";
   std::size_t count = 0;
-  INSTYLE_TRY(shape_elements(&count, op, "shape", shape));
-  INSTYLE_TRY(check_input(op, "x", x, count, "shape", shape));
+  INSTYLE_RETURN_IF_ERROR(shape_elements(&count, op, "shape", shape));
+  INSTYLE_RETURN_IF_ERROR(check_input(op, "x", x, count, "shape", shape));
   const std::size_t planes = shape.n * shape.c, HW = count / planes;
-  INSTYLE_TRY(check_output(op, "mean", mean, planes));
-  INSTYLE_TRY(check_output(op, "variance", variance, planes));
+  INSTYLE_RETURN_IF_ERROR(check_output(op, "mean", mean, planes));
+  INSTYLE_RETURN_IF_ERROR(check_output(op, "variance", variance, planes));
   parallel_for(
       planes,
       [&](std::size_t begin, std::size_t end) {
@@ -252,13 +208,13 @@ Status batch_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan mean, ConstSpan v
                   ConstSpan gamma, ConstSpan beta, float eps, bool relu) {
   const char* op = "batchNorm";
   std::size_t count = 0;
-  INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
+  INSTYLE_RETURN_IF_ERROR(check_norm_io(&count, op, y, x, shape, eps));
   const std::size_t C = shape.c, HW = count / (shape.n * C);
-  INSTYLE_TRY(check_param(op, "mean", mean, C, "C", /*required=*/true));
-  INSTYLE_TRY(check_param(op, "variance", variance, C, "C", /*required=*/true,
-                          /*non_negative=*/true));
-  INSTYLE_TRY(check_param(op, "gamma", gamma, C, "C"));
-  INSTYLE_TRY(check_param(op, "beta", beta, C, "C"));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "mean", mean, C, "C", /*required=*/true));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "variance", variance, C, "C", /*required=*/true,
+                                      /*non_negative=*/true));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "gamma", gamma, C, "C"));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "beta", beta, C, "C"));
   parallel_for(
       shape.n * C,
       [&](std::size_t begin, std::size_t end) {
@@ -276,12 +232,12 @@ Status batch_norm_train(Span y, Span batch_mean, Span batch_var, ConstSpan x, Sh
                         ConstSpan gamma, ConstSpan beta, float eps, bool relu) {
   const char* op = "batchNorm";
   std::size_t count = 0;
-  INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
+  INSTYLE_RETURN_IF_ERROR(check_norm_io(&count, op, y, x, shape, eps));
   const std::size_t C = shape.c, HW = count / (shape.n * C);
-  INSTYLE_TRY(check_output(op, "mean", batch_mean, C));
-  INSTYLE_TRY(check_output(op, "variance", batch_var, C));
-  INSTYLE_TRY(check_param(op, "gamma", gamma, C, "C"));
-  INSTYLE_TRY(check_param(op, "beta", beta, C, "C"));
+  INSTYLE_RETURN_IF_ERROR(check_output(op, "mean", batch_mean, C));
+  INSTYLE_RETURN_IF_ERROR(check_output(op, "variance", batch_var, C));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "gamma", gamma, C, "C"));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "beta", beta, C, "C"));
   batch_norm_train_f32(y.data, batch_mean.data, batch_var.data, x.data, gamma.data, beta.data,
                        shape.n, C, HW, eps, relu);
   return {};
@@ -290,10 +246,10 @@ Status batch_norm_train(Span y, Span batch_mean, Span batch_var, ConstSpan x, Sh
 Status layer_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan gamma, ConstSpan beta, float eps) {
   const char* op = "layerNorm";
   std::size_t count = 0;
-  INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
+  INSTYLE_RETURN_IF_ERROR(check_norm_io(&count, op, y, x, shape, eps));
   const std::size_t inner = count / shape.n;
-  INSTYLE_TRY(check_param(op, "gamma", gamma, inner, "C*H*W"));
-  INSTYLE_TRY(check_param(op, "beta", beta, inner, "C*H*W"));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "gamma", gamma, inner, "C*H*W"));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "beta", beta, inner, "C*H*W"));
   parallel_for(
       shape.n,
       [&](std::size_t begin, std::size_t end) {
@@ -308,15 +264,15 @@ Status group_norm(Span y, ConstSpan x, Shape4 shape, std::int64_t groups, ConstS
                   ConstSpan beta, float eps, bool relu) {
   const char* op = "groupNorm";
   std::size_t count = 0;
-  INSTYLE_TRY(check_norm_io(&count, op, y, x, shape, eps));
+  INSTYLE_RETURN_IF_ERROR(check_norm_io(&count, op, y, x, shape, eps));
   if (groups < 1 || shape.c % groups != 0) {
     return error(ErrorCode::kInvalidArgument,
                  "groupNorm: groups = %lld must be a positive divisor of C = %lld",
                  (long long)groups, (long long)shape.c);
   }
   const std::size_t C = shape.c, G = groups, Cg = C / G, HW = count / (shape.n * C);
-  INSTYLE_TRY(check_param(op, "gamma", gamma, C, "C"));
-  INSTYLE_TRY(check_param(op, "beta", beta, C, "C"));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "gamma", gamma, C, "C"));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "beta", beta, C, "C"));
   parallel_for(
       shape.n * G,
       [&](std::size_t begin, std::size_t end) {
@@ -334,11 +290,12 @@ Status adain(Span y, ConstSpan content, Shape4 content_shape, ConstSpan style, S
              float alpha, float eps) {
   const char* op = "adain";
   std::size_t count = 0, style_count = 0;
-  INSTYLE_TRY(shape_elements(&count, op, "contentShape", content_shape));
-  INSTYLE_TRY(shape_elements(&style_count, op, "styleShape", style_shape));
-  INSTYLE_TRY(check_input(op, "content", content, count, "contentShape", content_shape));
-  INSTYLE_TRY(check_input(op, "style", style, style_count, "styleShape", style_shape));
-  INSTYLE_TRY(check_output(op, "y", y, count));
+  INSTYLE_RETURN_IF_ERROR(shape_elements(&count, op, "contentShape", content_shape));
+  INSTYLE_RETURN_IF_ERROR(shape_elements(&style_count, op, "styleShape", style_shape));
+  INSTYLE_RETURN_IF_ERROR(
+      check_input(op, "content", content, count, "contentShape", content_shape));
+  INSTYLE_RETURN_IF_ERROR(check_input(op, "style", style, style_count, "styleShape", style_shape));
+  INSTYLE_RETURN_IF_ERROR(check_output(op, "y", y, count));
   if (style_shape.c != content_shape.c ||
       (style_shape.n != content_shape.n && style_shape.n != 1)) {
     return error(ErrorCode::kShapeMismatch,
@@ -349,11 +306,12 @@ Status adain(Span y, ConstSpan content, Shape4 content_shape, ConstSpan style, S
   if (!std::isfinite(alpha)) {
     return error(ErrorCode::kInvalidArgument, "adain: alpha must be finite, got %g", double(alpha));
   }
-  INSTYLE_TRY(check_eps(op, eps));
+  INSTYLE_RETURN_IF_ERROR(check_eps(op, eps));
   const std::size_t C = content_shape.c, HW = count / (content_shape.n * C);
   const std::size_t style_planes = style_shape.n * C, style_HW = style_count / style_planes;
-  Scratch stats;
-  INSTYLE_TRY(stats.allocate(op, "the style statistics", 2 * std::uint64_t(style_planes)));
+  HeapBuffer<float> stats;
+  INSTYLE_RETURN_IF_ERROR(
+      stats.resize(2 * style_planes, "the style statistics").prefixed(std::string(op) + ": "));
   float* style_mean = stats.data();
   float* style_std = stats.data() + style_planes;
   parallel_for(
@@ -441,8 +399,8 @@ void for_each_conv_call(const Conv2dShape& full, std::size_t parts, std::size_t 
 Status conv2d_output_shape(Shape4* y_shape, Shape4 x_shape, Shape4 w_shape, const Conv2dParams& p) {
   const char* op = "conv2d";
   std::size_t x_count = 0, w_count = 0, y_count = 0;
-  INSTYLE_TRY(shape_elements(&x_count, op, "shape", x_shape));
-  INSTYLE_TRY(shape_elements(&w_count, op, "weightShape", w_shape));
+  INSTYLE_RETURN_IF_ERROR(shape_elements(&x_count, op, "shape", x_shape));
+  INSTYLE_RETURN_IF_ERROR(shape_elements(&w_count, op, "weightShape", w_shape));
   const struct {
     const char* name;
     std::int64_t value, min;
@@ -496,7 +454,7 @@ Status conv2d_output_shape(Shape4* y_shape, Shape4 x_shape, Shape4 w_shape, cons
   }
   const Shape4 out{x_shape.n, w_shape.n, (padded_h - extent_h) / p.stride_h + 1,
                    (padded_w - extent_w) / p.stride_w + 1};
-  INSTYLE_TRY(shape_elements(&y_count, op, "the output", out));
+  INSTYLE_RETURN_IF_ERROR(shape_elements(&y_count, op, "the output", out));
   const double total = (double(x_count) + double(w_count) + double(y_count)) * sizeof(float);
   if (total > double(kMaxTensorBytes)) {
     return error(ErrorCode::kOutOfMemory,
@@ -511,14 +469,14 @@ Status conv2d(Span y, ConstSpan x, Shape4 x_shape, ConstSpan w, Shape4 w_shape, 
               const Conv2dParams& p) {
   const char* op = "conv2d";
   Shape4 y_shape;
-  INSTYLE_TRY(conv2d_output_shape(&y_shape, x_shape, w_shape, p));
+  INSTYLE_RETURN_IF_ERROR(conv2d_output_shape(&y_shape, x_shape, w_shape, p));
   const std::size_t x_count = std::size_t(x_shape.n * x_shape.c * x_shape.h * x_shape.w);
   const std::size_t w_count = std::size_t(w_shape.n * w_shape.c * w_shape.h * w_shape.w);
   const std::size_t y_count = std::size_t(y_shape.n * y_shape.c * y_shape.h * y_shape.w);
-  INSTYLE_TRY(check_input(op, "x", x, x_count, "shape", x_shape));
-  INSTYLE_TRY(check_input(op, "weight", w, w_count, "weightShape", w_shape));
-  INSTYLE_TRY(check_param(op, "bias", bias, w_shape.n, "O"));
-  INSTYLE_TRY(check_output(op, "y", y, y_count));
+  INSTYLE_RETURN_IF_ERROR(check_input(op, "x", x, x_count, "shape", x_shape));
+  INSTYLE_RETURN_IF_ERROR(check_input(op, "weight", w, w_count, "weightShape", w_shape));
+  INSTYLE_RETURN_IF_ERROR(check_param(op, "bias", bias, w_shape.n, "O"));
+  INSTYLE_RETURN_IF_ERROR(check_output(op, "y", y, y_count));
 
   const Conv2dShape full = to_conv_shape(x_shape, w_shape, p);
   const std::size_t threads = std::max(1, num_threads());
@@ -536,8 +494,9 @@ Status conv2d(Span y, ConstSpan x, Shape4 x_shape, ConstSpan w, Shape4 w_shape, 
         [&](const ConvCall& c) { need = std::max(need, conv2d_workspace_size(c.s)); });
     ws_at[i + 1] = ws_at[i] + need;
   }
-  Scratch workspace;
-  INSTYLE_TRY(workspace.allocate(op, "the workspace", ws_at[chunks]));
+  HeapBuffer<float> workspace;
+  INSTYLE_RETURN_IF_ERROR(
+      workspace.resize(ws_at[chunks], "the workspace").prefixed(std::string(op) + ": "));
   parallel_for(chunks, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       float* ws = workspace.data() ? workspace.data() + ws_at[i] : nullptr;

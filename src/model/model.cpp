@@ -157,22 +157,9 @@ Result<ModelInfo> Model::info(const std::vector<Shape>& input_shapes) {
 }
 
 Status Model::reserve(std::size_t floats) {
-  if (floats <= memory_floats_) return Status();
-  std::free(memory_);
-  memory_ = nullptr;
-  memory_floats_ = 0;
-  if (floats > (SIZE_MAX - 64) / sizeof(float)) {
-    return Status(ErrorCode::kOutOfMemory, "the plan needs more memory than can be addressed");
-  }
-  // malloc, not a vector: in WASM a failed allocation returns null here instead of aborting.
-  memory_ = static_cast<float*>(std::malloc(floats * sizeof(float)));
-  if (!memory_) {
-    return Status(ErrorCode::kOutOfMemory, "cannot allocate " +
-                                               std::to_string(floats * sizeof(float) >> 20) +
-                                               " MiB for activations; try a smaller image");
-  }
-  memory_floats_ = floats;
-  return Status();
+  if (floats <= memory_.size()) return Status();
+  memory_.clear();  // the old block goes before the larger one is asked for
+  return memory_.resize(floats, "activations (try a smaller image)");
 }
 
 Status Model::prepare(const std::vector<Shape>& input_shapes) {
@@ -201,8 +188,8 @@ Status Model::start(std::vector<const float*> inputs, const std::vector<Shape>& 
   Plan* p = plan.value();
   INSTYLE_RETURN_IF_ERROR(reserve(p->arena_floats + p->workspace_floats));
   active_ = p;
-  exec_ = std::make_unique<Execution>(*p, memory_, memory_ + p->arena_floats, std::move(inputs),
-                                      options);
+  exec_ = std::make_unique<Execution>(*p, memory_.data(), memory_.data() + p->arena_floats,
+                                      std::move(inputs), options);
   return Status();
 }
 
@@ -245,9 +232,7 @@ void Model::release() {
   exec_.reset();
   active_ = nullptr;
   plans_.clear();
-  std::free(memory_);
-  memory_ = nullptr;
-  memory_floats_ = 0;
+  memory_.clear();
 }
 
 }  // namespace instyle::model

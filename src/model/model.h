@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "heap_buffer.h"
 #include "model/graph.h"
 #include "model/plan.h"
 #include "model/tiles.h"
@@ -92,8 +93,7 @@ class Model {
   Graph graph_;
   std::vector<std::pair<std::string, int>> op_counts_;
   std::vector<std::unique_ptr<Plan>> plans_;  // most recent first
-  float* memory_ = nullptr;                   // arena then workspace, 64-byte aligned
-  std::size_t memory_floats_ = 0;
+  HeapBuffer<float> memory_;                  // arena then workspace, 64-byte aligned
   Plan* active_ = nullptr;
   std::unique_ptr<Execution> exec_;
 };

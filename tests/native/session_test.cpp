@@ -1,0 +1,99 @@
+// The stylize session (src/model/session.h) natively: a photo in, RGBA out, equal to doing the
+// steps by hand; statistics recorded on one run and replayed on another; and the errors a
+// front end can provoke.
+#include "model/session.h"
+
+#include <random>
+#include <vector>
+
+#include "model_test_util.h"
+#include "test_util.h"
+
+namespace instyle::model {
+namespace {
+
+std::unique_ptr<Model> transformer() {
+  const auto bytes = test::read_file(test::test_models_dir() + "/transformer.opset13.onnx");
+  auto m = Model::load(bytes.data(), bytes.size());
+  EXPECT_TRUE(m.ok()) << m.status().message();
+  return m.ok() ? m.take() : nullptr;
+}
+
+std::vector<uint8_t> photo(std::size_t w, std::size_t h, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<uint8_t> v(w * h * 4);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = i % 4 == 3 ? 255 : uint8_t(rng() % 200 + i % 7);
+  return v;
+}
+
+Status run_to_end(Model& m) {
+  while (!m.done()) INSTYLE_RETURN_IF_ERROR(m.step(1));
+  return Status();
+}
+
+std::vector<uint8_t> stylize(StylizeSession& s, Model& m, const std::vector<uint8_t>& rgba,
+                             std::size_t w, std::size_t h, Statistics stats) {
+  std::vector<uint8_t> out(w * h * 4);
+  StylizeInput in{rgba.data(), w, h, w, h, 1.f, false, stats};
+  EXPECT_TRUE(s.start(in).ok());
+  EXPECT_TRUE(run_to_end(m).ok());
+  const Status st = s.finish(out.data(), StylizeBlend{});
+  EXPECT_TRUE(st.ok()) << st.message();
+  return out;
+}
+
+TEST(StylizeSession, EqualsTheStepsDoneByHand) {
+  auto m = transformer();
+  ASSERT_TRUE(m);
+  const std::size_t w = 36, h = 28;
+  const auto rgba = photo(w, h, 1);
+  StylizeSession session(m.get());
+  const auto out = stylize(session, *m, rgba, w, h, Statistics::kOwn);
+
+  std::vector<float> x(3 * w * h);
+  rgba_to_planar_f32(x.data(), rgba.data(), w, h, 1.f, false);
+  ASSERT_TRUE(m->start({x.data()}, {{1, 3, int64_t(h), int64_t(w)}}).ok());
+  ASSERT_TRUE(run_to_end(*m).ok());
+  std::vector<uint8_t> expected(w * h * 4);
+  stylize_output_u8(expected.data(), m->output(0), w, h, rgba.data(), StylizeBlend{});
+  EXPECT_EQ(out, expected);
+}
+
+TEST(StylizeSession, ReplayedStatisticsComeFromTheRecordedRun) {
+  auto m = transformer();
+  ASSERT_TRUE(m);
+  const std::size_t w = 32, h = 32;
+  const auto a = photo(w, h, 2), b = photo(w, h, 3);
+  StylizeSession session(m.get());
+  const auto a_own = stylize(session, *m, a, w, h, Statistics::kRecord);
+  EXPECT_TRUE(session.has_statistics());
+  // The same photo with its own recorded statistics gives the same picture...
+  EXPECT_EQ(stylize(session, *m, a, w, h, Statistics::kReplay), a_own);
+  // ...and another photo with them differs from that photo on its own statistics.
+  const auto b_replayed = stylize(session, *m, b, w, h, Statistics::kReplay);
+  const auto b_own = stylize(session, *m, b, w, h, Statistics::kOwn);
+  EXPECT_NE(b_replayed, b_own);
+  session.forget_statistics();
+  EXPECT_FALSE(session.has_statistics());
+}
+
+TEST(StylizeSession, ErrorsNameWhatWasWrong) {
+  auto m = transformer();
+  ASSERT_TRUE(m);
+  StylizeSession session(m.get());
+  const auto rgba = photo(8, 8, 4);
+  std::vector<uint8_t> out(8 * 8 * 4);
+  Status st = session.finish(out.data(), StylizeBlend{});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "no finished stylization to read");
+  st = session.start({rgba.data(), 8, 8, 8, 8, 1.f, false, Statistics::kReplay});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("no recorded statistics"), std::string::npos) << st.message();
+  st = session.start({rgba.data(), 0, 8, 8, 8, 1.f, false, Statistics::kOwn});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  // Still usable afterwards.
+  EXPECT_EQ(stylize(session, *m, rgba, 8, 8, Statistics::kOwn).size(), out.size());
+}
+
+}  // namespace
+}  // namespace instyle::model
