@@ -1,6 +1,7 @@
 // ops.h: every ONNX operator the runner knows, in one table. The enum, the op_type names and
 // what the runner can do with each op all come from the X-macro below, so adding an op is one
-// line here plus its cases in the evaluator (fold.cpp) and/or the planner (plan.cpp).
+// line here plus its folding on constants (eval.cpp) and/or, to run on activations, its
+// lowering to a step kind (steps.h's table; CONTRIBUTING.md walks through it).
 //
 //   Op op;
 //   if (!op_from_onnx("InstanceNormalization", &op)) ...;  // op == Op::kInstanceNormalization

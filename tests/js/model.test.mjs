@@ -196,9 +196,23 @@ for (const threads of VARIANTS) {
       for (let i = 0; i < rgb.data.length; i += 4) {
         assert.ok(Math.abs(bgr.data[i] - rgb.data[i + 2]) <= 1 && Math.abs(bgr.data[i + 2] - rgb.data[i]) <= 1, `pixel ${i / 4}`);
       }
+      // range: 1: stylize feeds the network RGB / 255 and scales its output by 255, so its
+      // pixels are the raw run on 0..1 planes, times 255, clipped and rounded.
       const unit = await ist.loadModel(modelBytes('mixed.opset13.onnx'), { range: 1 });
-      const x = new Float32Array(3 * 21 * 33).fill(0.5);
-      assert.equal(unit.run(x, [1, 3, 21, 33]).data.length, 3 * 21 * 33);
+      const plane = 21 * 33;
+      const x = new Float32Array(3 * plane);
+      for (let p = 0; p < plane; ++p) for (let c = 0; c < 3; ++c) x[c * plane + p] = image.data[p * 4 + c] / 255;
+      const y = unit.run(x, [1, 3, 21, 33]).data;
+      const viaStylize = await unit.stylize(image);
+      let worst = 0;
+      for (let p = 0; p < plane; ++p) {
+        for (let c = 0; c < 3; ++c) {
+          const want = Math.min(255, Math.max(0, Math.round(y[c * plane + p] * 255)));
+          worst = Math.max(worst, Math.abs(viaStylize.data[p * 4 + c] - want));
+        }
+      }
+      assert.ok(worst <= 1, `range 1: stylize is ${worst} away from the raw run`);
+      assert.notDeepEqual(viaStylize.data, rgb.data, 'range 1 and range 255 feed the network different values');
       for (const m of [model, bgrModel, unit]) m.dispose();
     });
 
