@@ -14,12 +14,10 @@
 #include "heap_buffer.h"
 #include "norm.h"
 #include "parallel.h"
+#include "threaded.h"
 
 namespace instyle {
 namespace {
-
-// Below this many floats per task, waking another thread costs more than it saves.
-constexpr std::size_t kMinFloatsPerTask = 16384;
 
 Status error(ErrorCode code, const char* fmt, ...) {
   char buf[512];
@@ -48,10 +46,6 @@ std::string bytes_string(double bytes) {
 
 const char* heap_name() {
   return sizeof(void*) == 4 ? "4 GB WebAssembly heap" : "address space";
-}
-
-std::size_t grain_for(std::size_t floats_per_item) {
-  return std::max<std::size_t>(1, kMinFloatsPerTask / std::max<std::size_t>(1, floats_per_item));
 }
 
 Status check_length(const char* op, const char* name, std::size_t got, std::size_t want,
@@ -173,16 +167,7 @@ Status instance_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan gamma, ConstSp
   const std::size_t C = shape.c, HW = count / (shape.n * C);
   INSTYLE_RETURN_IF_ERROR(check_param(op, "gamma", gamma, C, "C"));
   INSTYLE_RETURN_IF_ERROR(check_param(op, "beta", beta, C, "C"));
-  parallel_for(
-      shape.n * C,
-      [&](std::size_t begin, std::size_t end) {
-        for_each_sample_run(begin, end, C, [&](std::size_t n, std::size_t c, std::size_t k) {
-          const std::size_t at = (n * C + c) * HW;
-          instance_norm_f32(y.data + at, x.data + at, offset(gamma.data, c), offset(beta.data, c),
-                            1, k, HW, eps, relu);
-        });
-      },
-      grain_for(HW));
+  instance_norm_threaded(y.data, x.data, gamma.data, beta.data, shape.n, C, HW, eps, relu);
   return {};
 }
 
@@ -194,13 +179,7 @@ Status instance_stats(Span mean, Span variance, ConstSpan x, Shape4 shape) {
   const std::size_t planes = shape.n * shape.c, HW = count / planes;
   INSTYLE_RETURN_IF_ERROR(check_output(op, "mean", mean, planes));
   INSTYLE_RETURN_IF_ERROR(check_output(op, "variance", variance, planes));
-  parallel_for(
-      planes,
-      [&](std::size_t begin, std::size_t end) {
-        instance_stats_f32(mean.data + begin, variance.data + begin, x.data + begin * HW, 1,
-                           end - begin, HW);
-      },
-      grain_for(HW));
+  instance_stats_threaded(mean.data, variance.data, x.data, planes, HW);
   return {};
 }
 
@@ -215,16 +194,8 @@ Status batch_norm(Span y, ConstSpan x, Shape4 shape, ConstSpan mean, ConstSpan v
                                       /*non_negative=*/true));
   INSTYLE_RETURN_IF_ERROR(check_param(op, "gamma", gamma, C, "C"));
   INSTYLE_RETURN_IF_ERROR(check_param(op, "beta", beta, C, "C"));
-  parallel_for(
-      shape.n * C,
-      [&](std::size_t begin, std::size_t end) {
-        for_each_sample_run(begin, end, C, [&](std::size_t n, std::size_t c, std::size_t k) {
-          const std::size_t at = (n * C + c) * HW;
-          batch_norm_f32(y.data + at, x.data + at, mean.data + c, variance.data + c,
-                         offset(gamma.data, c), offset(beta.data, c), 1, k, HW, eps, relu);
-        });
-      },
-      grain_for(HW));
+  batch_norm_threaded(y.data, x.data, mean.data, variance.data, gamma.data, beta.data, shape.n, C,
+                      HW, eps, relu);
   return {};
 }
 
@@ -354,46 +325,6 @@ Conv2dShape to_conv_shape(Shape4 x, Shape4 w, const Conv2dParams& p) {
   return s;
 }
 
-// One kernel call covering part of a convolution, with where its tensors start.
-struct ConvCall {
-  Conv2dShape s;
-  std::size_t x_at, w_at, bias_at, y_at;
-};
-
-// Work units: (sample, group, part of the group's output channels); `parts` > 1 only when
-// there are too few samples and groups to keep every thread busy. Consecutive whole groups of
-// one sample become one grouped call, so depthwise convolutions stay depthwise.
-template <typename F>
-void for_each_conv_call(const Conv2dShape& full, std::size_t parts, std::size_t begin,
-                        std::size_t end, F&& f) {
-  const std::size_t G = full.groups, Cg = full.C / G, Og = full.O / G;
-  const std::size_t in_plane = full.H * full.W, out_plane = full.out_h() * full.out_w();
-  const std::size_t w_per_o = Cg * full.kH * full.kW;
-  for (std::size_t u = begin; u < end;) {
-    const std::size_t n = u / (G * parts), g = (u / parts) % G, part = u % parts;
-    ConvCall call{full, 0, 0, 0, 0};
-    call.s.N = 1;
-    std::size_t o0 = 0, groups = 1, outs = Og;
-    if (parts == 1) {
-      groups = std::min(end - u, G - g);
-      outs = groups * Og;
-      u += groups;
-    } else {
-      o0 = Og * part / parts;
-      outs = Og * (part + 1) / parts - o0;
-      ++u;
-    }
-    call.s.groups = groups;
-    call.s.C = groups * Cg;
-    call.s.O = outs;
-    call.x_at = (n * full.C + g * Cg) * in_plane;
-    call.w_at = (g * Og + o0) * w_per_o;
-    call.bias_at = g * Og + o0;
-    call.y_at = (n * full.O + g * Og + o0) * out_plane;
-    f(call);
-  }
-}
-
 }  // namespace
 
 Status conv2d_output_shape(Shape4* y_shape, Shape4 x_shape, Shape4 w_shape, const Conv2dParams& p) {
@@ -479,34 +410,13 @@ Status conv2d(Span y, ConstSpan x, Shape4 x_shape, ConstSpan w, Shape4 w_shape, 
   INSTYLE_RETURN_IF_ERROR(check_output(op, "y", y, y_count));
 
   const Conv2dShape full = to_conv_shape(x_shape, w_shape, p);
-  const std::size_t threads = std::max(1, num_threads());
-  const std::size_t samples_groups = full.N * full.groups, Og = full.O / full.groups;
-  const std::size_t parts =
-      samples_groups >= threads ? 1 : std::min(Og, (threads + samples_groups - 1) / samples_groups);
-  const std::size_t units = samples_groups * parts;
-  // Fixed chunks (at most one per thread) so each gets its own slice of the workspace.
-  const std::size_t chunks = std::min(units, threads);
-  std::vector<std::size_t> ws_at(chunks + 1, 0);
-  for (std::size_t i = 0; i < chunks; ++i) {
-    std::size_t need = 0;
-    for_each_conv_call(
-        full, parts, units * i / chunks, units * (i + 1) / chunks,
-        [&](const ConvCall& c) { need = std::max(need, conv2d_workspace_size(c.s)); });
-    ws_at[i + 1] = ws_at[i] + need;
-  }
+  const std::vector<std::size_t> ranges = conv2d_channel_ranges(full, num_threads());
+  const std::size_t per_part = conv2d_threaded_workspace(full, ranges);
   HeapBuffer<float> workspace;
-  INSTYLE_RETURN_IF_ERROR(
-      workspace.resize(ws_at[chunks], "the workspace").prefixed(std::string(op) + ": "));
-  parallel_for(chunks, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      float* ws = workspace.data() ? workspace.data() + ws_at[i] : nullptr;
-      for_each_conv_call(full, parts, units * i / chunks, units * (i + 1) / chunks,
-                         [&](const ConvCall& c) {
-                           conv2d_f32(y.data + c.y_at, x.data + c.x_at, w.data + c.w_at,
-                                      offset(bias.data, c.bias_at), c.s, p.relu, ws);
-                         });
-    }
-  });
+  INSTYLE_RETURN_IF_ERROR(workspace.resize(per_part * (ranges.size() - 1), "the workspace")
+                              .prefixed(std::string(op) + ": "));
+  conv2d_threaded(y.data, x.data, w.data, bias.data, full, p.relu, ranges, workspace.data(),
+                  per_part);
   return {};
 }
 

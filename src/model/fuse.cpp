@@ -55,7 +55,7 @@ void fuse_steps(const Graph& g, Plan* plan) {
       const bool unpadded =
           c.pad_top == 0 && c.pad_left == 0 && c.pad_bottom == 0 && c.pad_right == 0;
       const PadStep* pad = pi >= 0 ? std::get_if<PadStep>(&p.steps[pi].op) : nullptr;
-      if (pad && unpadded && pad->NC == conv->batch * c.C &&
+      if (pad && unpadded && pad->NC == c.N * c.C &&
           !(pad->mode == PadMode::kZeros && pad->value != 0.f)) {
         c.pad_top = pad->top;
         c.pad_left = pad->left;
@@ -69,7 +69,7 @@ void fuse_steps(const Graph& g, Plan* plan) {
       // UpsampleConvLayer: Resize, ReflectionPad, Conv): the conv reads the smaller tensor
       // in place, so the upsampled one, the largest of such a network, is never made.
       const UpsampleStep* up = pi >= 0 ? std::get_if<UpsampleStep>(&p.steps[pi].op) : nullptr;
-      if (up && up->NC == conv->batch * c.C && c.up_h == 1 && c.up_w == 1) {
+      if (up && up->NC == c.N * c.C && c.up_h == 1 && c.up_w == 1) {
         c.up_h = up->scale_h;
         c.up_w = up->scale_w;
         fold(pi, up->H, up->W);

@@ -68,23 +68,21 @@ Axis through_pad(const Axis& in, std::size_t before);
 //                                                            buffer (element-wise in place)
 //   Status field(const Plan&, const Step&, Axis axes[2]) const;  receptive field, H and W
 
-// steps/conv.cpp. One sample's shape; the executor loops over `batch` and splits output
-// channels (whole groups when grouped) across threads as `ranges` says.
+// steps/conv.cpp. conv.N is the batch; the driver (threaded.h) runs one sample at a time with
+// its output channels split across threads as `ranges` says.
 struct ConvStep {
   Conv2dShape conv;
-  std::size_t batch = 1;
   std::vector<std::size_t> ranges;  // boundaries in output channels, threads + 1 entries
   const float* weight = nullptr;
   const float* bias = nullptr;
 
   Status run(const StepArgs& a) const;
-  double flops(std::size_t) const { return conv.flops() * static_cast<double>(batch); }
+  double flops(std::size_t) const { return conv.flops(); }
   std::size_t prepare(int threads);
   bool may_overwrite(std::size_t) const { return false; }
   Status field(const Plan&, const Step&, Axis axes[2]) const;
 };
 
-// steps/conv_transpose.cpp
 struct ConvTransposeStep {
   ConvTransposeShape convt;
   const float* weight = nullptr;

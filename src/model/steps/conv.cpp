@@ -10,38 +10,9 @@
 #include "eltwise.h"
 #include "model/eval.h"
 #include "model/lowering.h"
-#include "parallel.h"
+#include "threaded.h"
 
 namespace instyle::model {
-namespace {
-
-// Output-channel ranges for the threads: whole groups when grouped, multiples of 8 channels
-// otherwise where that still gives every thread work (SIMD kernels block output channels).
-std::vector<std::size_t> channel_ranges(std::size_t O, std::size_t groups, int threads) {
-  const std::size_t unit =
-      groups > 1 ? O / groups : (O >= 8 * static_cast<std::size_t>(threads) ? 8 : 1);
-  const std::size_t units = O / unit;
-  const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(threads, units));
-  std::vector<std::size_t> r;
-  for (std::size_t i = 0; i <= parts; ++i) {
-    r.push_back(i == parts ? O : units * i / parts * unit);
-  }
-  return r;
-}
-
-// The shape of the slice of output channels [o0, o1) (whole groups when grouped).
-Conv2dShape channel_slice(const Conv2dShape& c, std::size_t o0, std::size_t o1) {
-  Conv2dShape part = c;
-  part.O = o1 - o0;
-  if (c.groups > 1) {
-    part.groups = part.O / (c.O / c.groups);
-    part.C = part.groups * (c.C / c.groups);
-  }
-  return part;
-}
-
-}  // namespace
-
 Status lower_conv(Lowering& l, const Node& node, Step* step) {
   INSTYLE_RETURN_IF_ERROR(l.float_operand(node, 0, "input"));
   const Shape& xs = l.shape(node.inputs[0]);
@@ -130,7 +101,7 @@ Status lower_conv(Lowering& l, const Node& node, Step* step) {
   INSTYLE_RETURN_IF_ERROR(l.float_operand(node, 1, "weight"));
   op.weight = w->floats.data();
   Conv2dShape& c = op.conv;
-  c.N = 1;
+  c.N = static_cast<std::size_t>(xs[0]);
   c.C = static_cast<std::size_t>(C);
   c.H = static_cast<std::size_t>(H);
   c.W = static_cast<std::size_t>(W);
@@ -147,7 +118,6 @@ Status lower_conv(Lowering& l, const Node& node, Step* step) {
   c.pad_right = static_cast<std::size_t>(pe[1]);
   c.groups = static_cast<std::size_t>(group);
   c.pad_mode = PadMode::kZeros;
-  op.batch = static_cast<std::size_t>(xs[0]);
   step->inputs = {node.inputs[0]};
   step->op = std::move(op);
   Shape out = two_d ? Shape{xs[0], O, out_len[0], out_len[1]} : Shape{xs[0], O, out_len[1]};
@@ -155,32 +125,13 @@ Status lower_conv(Lowering& l, const Node& node, Step* step) {
 }
 
 std::size_t ConvStep::prepare(int threads) {
-  ranges = channel_ranges(conv.O, conv.groups, threads);
-  std::size_t ws = 0;
-  for (std::size_t r = 0; r + 1 < ranges.size(); ++r) {
-    ws = std::max(ws, conv2d_workspace_size(channel_slice(conv, ranges[r], ranges[r + 1])));
-  }
-  return ws;
+  ranges = conv2d_channel_ranges(conv, threads);
+  return conv2d_threaded_workspace(conv, ranges);
 }
 
 Status ConvStep::run(const StepArgs& a) const {
-  const Conv2dShape& c = conv;
-  const std::size_t in_sample = c.C * c.H * c.W, out_plane = c.out_h() * c.out_w();
-  const std::size_t og = c.O / c.groups, cg = c.C / c.groups;
-  const std::size_t parts = ranges.size() - 1;
-  for (std::size_t n = 0; n < batch; ++n) {
-    const float* xn = a.x[0] + n * in_sample;
-    float* yn = a.y + n * c.O * out_plane;
-    parallel_for(parts, [&](std::size_t r0, std::size_t r1) {
-      for (std::size_t r = r0; r < r1; ++r) {
-        const std::size_t o0 = ranges[r], o1 = ranges[r + 1];
-        const float* xp = c.groups > 1 ? xn + (o0 / og) * cg * c.H * c.W : xn;
-        conv2d_f32(yn + o0 * out_plane, xp, weight + o0 * cg * c.kH * c.kW,
-                   bias ? bias + o0 : nullptr, channel_slice(c, o0, o1), a.step.relu,
-                   a.workspace + r * a.workspace_per_thread);
-      }
-    });
-  }
+  conv2d_threaded(a.y, a.x[0], weight, bias, conv, a.step.relu, ranges, a.workspace,
+                  a.workspace_per_thread);
   return Status();
 }
 

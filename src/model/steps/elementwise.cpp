@@ -8,7 +8,8 @@
 #include "eltwise.h"
 #include "model/eval.h"
 #include "model/lowering.h"
-#include "model/steps/threads.h"
+#include "parallel.h"
+#include "threaded.h"
 
 namespace instyle::model {
 namespace {
@@ -85,34 +86,42 @@ Status BinaryStep::run(const StepArgs& args) const {
   const bool relu = args.step.relu;
   const Operand ka = s.operand[0], kb = s.operand[1];
   if (ka == Operand::kFull && kb == Operand::kFull) {
-    split(s.count, kElementGrain, [&](std::size_t i0, std::size_t i1) {
-      if (s.fn == BinaryFn::kAdd) {
-        add_f32(y + i0, a + i0, b + i0, i1 - i0, relu);
-      } else {
-        binary_run<1, 1>(s.fn, y + i0, a + i0, b + i0, i1 - i0);
-      }
-    });
+    parallel_for(
+        s.count,
+        [&](std::size_t i0, std::size_t i1) {
+          if (s.fn == BinaryFn::kAdd) {
+            add_f32(y + i0, a + i0, b + i0, i1 - i0, relu);
+          } else {
+            binary_run<1, 1>(s.fn, y + i0, a + i0, b + i0, i1 - i0);
+          }
+        },
+        kMinFloatsPerTask);
   } else if (ka == Operand::kFull && kb == Operand::kScalar) {
-    split(s.count, kElementGrain, [&](std::size_t i0, std::size_t i1) {
-      binary_run<1, 0>(s.fn, y + i0, a + i0, b, i1 - i0);
-    });
+    parallel_for(
+        s.count,
+        [&](std::size_t i0, std::size_t i1) { binary_run<1, 0>(s.fn, y + i0, a + i0, b, i1 - i0); },
+        kMinFloatsPerTask);
   } else if (ka == Operand::kScalar && kb == Operand::kFull) {
-    split(s.count, kElementGrain, [&](std::size_t i0, std::size_t i1) {
-      binary_run<0, 1>(s.fn, y + i0, a, b + i0, i1 - i0);
-    });
+    parallel_for(
+        s.count,
+        [&](std::size_t i0, std::size_t i1) { binary_run<0, 1>(s.fn, y + i0, a, b + i0, i1 - i0); },
+        kMinFloatsPerTask);
   } else if ((ka == Operand::kFull && kb == Operand::kPerChannel) ||
              (ka == Operand::kPerChannel && kb == Operand::kFull)) {
     const std::size_t planes = s.planes * s.channels, size = s.plane_size;
-    split(planes, plane_grain(size), [&](std::size_t p0, std::size_t p1) {
-      for (std::size_t p = p0; p < p1; ++p) {
-        const std::size_t c = p % s.channels;
-        if (ka == Operand::kFull) {
-          binary_run<1, 0>(s.fn, y + p * size, a + p * size, b + c, size);
-        } else {
-          binary_run<0, 1>(s.fn, y + p * size, a + c, b + p * size, size);
-        }
-      }
-    });
+    parallel_for(
+        planes,
+        [&](std::size_t p0, std::size_t p1) {
+          for (std::size_t p = p0; p < p1; ++p) {
+            const std::size_t c = p % s.channels;
+            if (ka == Operand::kFull) {
+              binary_run<1, 0>(s.fn, y + p * size, a + p * size, b + c, size);
+            } else {
+              binary_run<0, 1>(s.fn, y + p * size, a + c, b + p * size, size);
+            }
+          }
+        },
+        grain_for(size));
   } else {
     binary_strided(s, y, a, b);
   }
@@ -126,28 +135,31 @@ Status UnaryStep::run(const StepArgs& a) const {
   const UnaryStep& s = *this;
   float* y = a.y;
   const float* x = a.x[0];
-  split(s.count, kElementGrain, [&](std::size_t i0, std::size_t i1) {
-    float* yy = y + i0;
-    const float* xx = x + i0;
-    const std::size_t n = i1 - i0;
-    switch (s.fn) {
-      case UnaryFn::kRelu:
-        relu_f32(yy, xx, n);
-        break;
-      case UnaryFn::kClip:
-        clamp_f32(yy, xx, n, s.lo, s.hi);
-        break;
-      case UnaryFn::kLeakyRelu:
-        for (std::size_t i = 0; i < n; ++i) yy[i] = xx[i] < 0.f ? xx[i] * s.alpha : xx[i];
-        break;
-      case UnaryFn::kSigmoid:
-        for (std::size_t i = 0; i < n; ++i) yy[i] = 1.f / (1.f + std::exp(-xx[i]));
-        break;
-      case UnaryFn::kTanh:
-        for (std::size_t i = 0; i < n; ++i) yy[i] = std::tanh(xx[i]);
-        break;
-    }
-  });
+  parallel_for(
+      s.count,
+      [&](std::size_t i0, std::size_t i1) {
+        float* yy = y + i0;
+        const float* xx = x + i0;
+        const std::size_t n = i1 - i0;
+        switch (s.fn) {
+          case UnaryFn::kRelu:
+            relu_f32(yy, xx, n);
+            break;
+          case UnaryFn::kClip:
+            clamp_f32(yy, xx, n, s.lo, s.hi);
+            break;
+          case UnaryFn::kLeakyRelu:
+            for (std::size_t i = 0; i < n; ++i) yy[i] = xx[i] < 0.f ? xx[i] * s.alpha : xx[i];
+            break;
+          case UnaryFn::kSigmoid:
+            for (std::size_t i = 0; i < n; ++i) yy[i] = 1.f / (1.f + std::exp(-xx[i]));
+            break;
+          case UnaryFn::kTanh:
+            for (std::size_t i = 0; i < n; ++i) yy[i] = std::tanh(xx[i]);
+            break;
+        }
+      },
+      kMinFloatsPerTask);
   return Status();
 }
 

@@ -1,15 +1,12 @@
 // The normalization step kinds: InstanceNormalization (with statistics recorded on one run and
 // replayed on another, the basis of tiled inference) and BatchNormalization (inference), run
-// by the kernels of src/norm.h, whole planes per thread.
-#include "norm.h"
-
-#include <algorithm>
+// by the threaded drivers of src/threaded.h, whole planes per thread.
 #include <cmath>
 #include <string>
 
 #include "model/eval.h"
 #include "model/lowering.h"
-#include "model/steps/threads.h"
+#include "threaded.h"
 
 namespace instyle::model {
 
@@ -69,39 +66,16 @@ Status InstanceNormStep::run(const StepArgs& a) const {
     NormStats& st = *a.options.record;
     st.mean[li].resize(planes);
     st.var[li].resize(planes);
-    split(planes, plane_grain(HW), [&](std::size_t p0, std::size_t p1) {
-      instance_stats_f32(st.mean[li].data() + p0, st.var[li].data() + p0, x + p0 * HW, 1, p1 - p0,
-                         HW);
-    });
+    instance_stats_threaded(st.mean[li].data(), st.var[li].data(), x, planes, HW);
     mean = st.mean[li].data();
     var = st.var[li].data();
   }
-  // Threads take whole planes; gamma and beta follow the channel of the first plane.
-  split(planes, plane_grain(HW), [&](std::size_t p0, std::size_t p1) {
-    for (std::size_t p = p0; p < p1;) {
-      const std::size_t c = p % C, run = std::min(p1 - p, C - c);
-      if (mean) {
-        instance_norm_with_stats_f32(a.y + p * HW, x + p * HW, mean + p, var + p, scale + c,
-                                     shift + c, 1, run, HW, eps, a.step.relu);
-      } else {
-        instance_norm_f32(a.y + p * HW, x + p * HW, scale + c, shift + c, 1, run, HW, eps,
-                          a.step.relu);
-      }
-      p += run;
-    }
-  });
+  instance_norm_threaded(a.y, x, scale, shift, N, C, HW, eps, a.step.relu, mean, var);
   return Status();
 }
 
 Status BatchNormStep::run(const StepArgs& a) const {
-  split(N * C, plane_grain(HW), [&](std::size_t p0, std::size_t p1) {
-    for (std::size_t p = p0; p < p1;) {
-      const std::size_t c = p % C, run = std::min(p1 - p, C - c);
-      batch_norm_f32(a.y + p * HW, a.x[0] + p * HW, mean + c, var + c, scale + c, shift + c, 1, run,
-                     HW, eps, a.step.relu);
-      p += run;
-    }
-  });
+  batch_norm_threaded(a.y, a.x[0], mean, var, scale, shift, N, C, HW, eps, a.step.relu);
   return Status();
 }
 

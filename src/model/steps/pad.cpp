@@ -4,7 +4,8 @@
 
 #include "model/eval.h"
 #include "model/lowering.h"
-#include "model/steps/threads.h"
+#include "parallel.h"
+#include "threaded.h"
 
 namespace instyle::model {
 
@@ -88,10 +89,13 @@ Status lower_pad(Lowering& l, const Node& node, Step* step) {
 
 Status PadStep::run(const StepArgs& a) const {
   const std::size_t OHW = (H + top + bottom) * (W + left + right);
-  split(NC, plane_grain(OHW), [&](std::size_t p0, std::size_t p1) {
-    pad_f32(a.y + p0 * OHW, a.x[0] + p0 * H * W, p1 - p0, H, W, top, left, bottom, right, mode,
-            value);
-  });
+  parallel_for(
+      NC,
+      [&](std::size_t p0, std::size_t p1) {
+        pad_f32(a.y + p0 * OHW, a.x[0] + p0 * H * W, p1 - p0, H, W, top, left, bottom, right, mode,
+                value);
+      },
+      grain_for(OHW));
   return Status();
 }
 

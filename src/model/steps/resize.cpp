@@ -8,7 +8,8 @@
 
 #include "model/eval.h"
 #include "model/lowering.h"
-#include "model/steps/threads.h"
+#include "parallel.h"
+#include "threaded.h"
 
 namespace instyle::model {
 namespace {
@@ -203,16 +204,24 @@ Status lower_resize(Lowering& l, const Node& node, Step* step) {
 }
 
 Status UpsampleStep::run(const StepArgs& a) const {
-  split(NC, plane_grain(OH * OW), [&](std::size_t p0, std::size_t p1) {
-    upsample_nearest_f32(a.y + p0 * OH * OW, a.x[0] + p0 * H * W, p1 - p0, H, W, scale_h, scale_w);
-  });
+  parallel_for(
+      NC,
+      [&](std::size_t p0, std::size_t p1) {
+        upsample_nearest_f32(a.y + p0 * OH * OW, a.x[0] + p0 * H * W, p1 - p0, H, W, scale_h,
+                             scale_w);
+      },
+      grain_for(OH * OW));
   return Status();
 }
 
 Status ResizeBilinearStep::run(const StepArgs& a) const {
-  split(NC, plane_grain(OH * OW), [&](std::size_t p0, std::size_t p1) {
-    resize_bilinear_f32(a.y + p0 * OH * OW, a.x[0] + p0 * H * W, p1 - p0, H, W, OH, OW, coord_mode);
-  });
+  parallel_for(
+      NC,
+      [&](std::size_t p0, std::size_t p1) {
+        resize_bilinear_f32(a.y + p0 * OH * OW, a.x[0] + p0 * H * W, p1 - p0, H, W, OH, OW,
+                            coord_mode);
+      },
+      grain_for(OH * OW));
   return Status();
 }
 
@@ -220,29 +229,32 @@ Status ResizeTableStep::run(const StepArgs& a) const {
   const ResizeTableStep& s = *this;
   float* y = a.y;
   const float* x = a.x[0];
-  split(s.NC, plane_grain(s.OH * s.OW), [&](std::size_t p0, std::size_t p1) {
-    for (std::size_t p = p0; p < p1; ++p) {
-      const float* xp = x + p * s.H * s.W;
-      float* yp = y + p * s.OH * s.OW;
-      for (std::size_t oh = 0; oh < s.OH; ++oh) {
-        float* yr = yp + oh * s.OW;
-        if (!s.linear) {
-          const float* xr = xp + static_cast<std::size_t>(s.h0[oh]) * s.W;
-          for (std::size_t ow = 0; ow < s.OW; ++ow) yr[ow] = xr[s.w0[ow]];
-          continue;
+  parallel_for(
+      s.NC,
+      [&](std::size_t p0, std::size_t p1) {
+        for (std::size_t p = p0; p < p1; ++p) {
+          const float* xp = x + p * s.H * s.W;
+          float* yp = y + p * s.OH * s.OW;
+          for (std::size_t oh = 0; oh < s.OH; ++oh) {
+            float* yr = yp + oh * s.OW;
+            if (!s.linear) {
+              const float* xr = xp + static_cast<std::size_t>(s.h0[oh]) * s.W;
+              for (std::size_t ow = 0; ow < s.OW; ++ow) yr[ow] = xr[s.w0[ow]];
+              continue;
+            }
+            const float* r0 = xp + static_cast<std::size_t>(s.h0[oh]) * s.W;
+            const float* r1 = xp + static_cast<std::size_t>(s.h1[oh]) * s.W;
+            const float fy = s.hf[oh];
+            for (std::size_t ow = 0; ow < s.OW; ++ow) {
+              const float fx = s.wf[ow];
+              const float top = r0[s.w0[ow]] + (r0[s.w1[ow]] - r0[s.w0[ow]]) * fx;
+              const float bot = r1[s.w0[ow]] + (r1[s.w1[ow]] - r1[s.w0[ow]]) * fx;
+              yr[ow] = top + (bot - top) * fy;
+            }
+          }
         }
-        const float* r0 = xp + static_cast<std::size_t>(s.h0[oh]) * s.W;
-        const float* r1 = xp + static_cast<std::size_t>(s.h1[oh]) * s.W;
-        const float fy = s.hf[oh];
-        for (std::size_t ow = 0; ow < s.OW; ++ow) {
-          const float fx = s.wf[ow];
-          const float top = r0[s.w0[ow]] + (r0[s.w1[ow]] - r0[s.w0[ow]]) * fx;
-          const float bot = r1[s.w0[ow]] + (r1[s.w1[ow]] - r1[s.w0[ow]]) * fx;
-          yr[ow] = top + (bot - top) * fy;
-        }
-      }
-    }
-  });
+      },
+      grain_for(s.OH * s.OW));
   return Status();
 }
 
