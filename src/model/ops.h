@@ -25,6 +25,7 @@ namespace instyle::model {
   X(BatchNormalization, "BatchNormalization", true, false)       \
   X(Relu, "Relu", true, true)                                    \
   X(LeakyRelu, "LeakyRelu", true, true)                          \
+  X(Elu, "Elu", true, false)                                     \
   X(Sigmoid, "Sigmoid", true, true)                              \
   X(Tanh, "Tanh", true, true)                                    \
   X(Add, "Add", true, true)                                      \

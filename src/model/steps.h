@@ -125,8 +125,8 @@ struct BatchNormStep {
   Status field(const Plan&, const Step&, Axis[2]) const { return Status(); }
 };
 
-// steps/elementwise.cpp
-enum class UnaryFn : uint8_t { kRelu, kLeakyRelu, kSigmoid, kTanh, kClip };
+// steps/elementwise.cpp: Relu, LeakyRelu, Elu, Sigmoid, Tanh, Clip.
+enum class UnaryFn : uint8_t { kRelu, kLeakyRelu, kElu, kSigmoid, kTanh, kClip };
 
 struct UnaryStep {
   UnaryFn fn = UnaryFn::kRelu;

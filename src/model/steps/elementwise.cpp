@@ -1,4 +1,4 @@
-// The element-wise step kinds: unary activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip) and
+// The element-wise step kinds: unary activations (Relu, LeakyRelu, Elu, Sigmoid, Tanh, Clip) and
 // binary arithmetic (Add, Sub, Mul, Div) with ONNX broadcasting, the common broadcasts (a
 // scalar, a per-channel vector) on fast paths. Both may run in place (may_overwrite).
 #include <cmath>
@@ -151,6 +151,11 @@ Status UnaryStep::run(const StepArgs& a) const {
           case UnaryFn::kLeakyRelu:
             for (std::size_t i = 0; i < n; ++i) yy[i] = xx[i] < 0.f ? xx[i] * s.alpha : xx[i];
             break;
+          case UnaryFn::kElu:
+            for (std::size_t i = 0; i < n; ++i) {
+              yy[i] = xx[i] < 0.f ? s.alpha * std::expm1(xx[i]) : xx[i];
+            }
+            break;
           case UnaryFn::kSigmoid:
             for (std::size_t i = 0; i < n; ++i) yy[i] = 1.f / (1.f + std::exp(-xx[i]));
             break;
@@ -175,6 +180,10 @@ Status lower_unary(Lowering& l, const Node& node, Step* step) {
     case Op::kLeakyRelu:
       op.fn = UnaryFn::kLeakyRelu;
       op.alpha = node.attr_float("alpha", 0.01f);
+      break;
+    case Op::kElu:
+      op.fn = UnaryFn::kElu;
+      op.alpha = node.attr_float("alpha", 1.f);
       break;
     case Op::kSigmoid:
       op.fn = UnaryFn::kSigmoid;

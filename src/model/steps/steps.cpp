@@ -17,6 +17,7 @@ constexpr struct {
     {Op::kBatchNormalization, lower_norm},
     {Op::kRelu, lower_unary},
     {Op::kLeakyRelu, lower_unary},
+    {Op::kElu, lower_unary},
     {Op::kSigmoid, lower_unary},
     {Op::kTanh, lower_unary},
     {Op::kClip, lower_unary},
