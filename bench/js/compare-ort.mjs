@@ -23,6 +23,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
+import { loadRuntime } from '../../bindings/runtime.js';
 import { benchInstyle, benchOrt, NORM_RUNS, NORM_SHAPE, normThroughput, relativeDiff, timeRuns } from './common.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -111,20 +113,20 @@ function printNorm(norms) {
 // a copy of the same bytes within the heap (TypedArray.copyWithin, a memmove in V8).
 async function normInHeap() {
   const { default: create } = await import('../../dist/instyle-simd-node.mjs');
-  const m = await create({ wasmBinary: readFileSync(new URL('../../dist/instyle-simd-web.wasm', import.meta.url)) });
+  const runtime = await loadRuntime(create, { wasmBinary: readFileSync(new URL('../../dist/instyle-simd-web.wasm', import.meta.url)) });
   const n = NORM_SHAPE.reduce((a, b) => a * b);
-  const ptr = m._malloc(8 * n) >>> 0;
-  const memory = Object.values(m.asm).find((v) => v instanceof WebAssembly.Memory);
-  const heap = new Float32Array(memory.buffer, ptr, 2 * n);
+  const ptr = runtime.malloc(8 * n);
+  const heap = new Float32Array(runtime.buffer, ptr, 2 * n);
   for (let i = 0; i < n; i++) heap[i] = Math.sin(i);
   const buf = { ptr, size: n };
   const none = { ptr: 0, size: 0 };
   const norm = await timeRuns(() => {
-    const st = m.instanceNorm(buf, buf, NORM_SHAPE, none, none, 1e-5, false);
-    if (st.code) throw new Error(st.message);
+    const st = runtime.api.instanceNorm(buf, buf, NORM_SHAPE, none, none, 1e-5, false);
+    if (st.code !== 'OK') throw new Error(st.message);
   }, NORM_RUNS);
   const copy = await timeRuns(() => { heap.copyWithin(n, 0, n); }, NORM_RUNS);
-  m._free(ptr);
+  runtime.free(ptr);
+  runtime.dispose();
   const gbs = (ms) => (2 * 4 * n) / ms / 1e6;
   console.log(`  in the heap, 1 thread, no copies: instanceNorm ${gbs(norm.min).toFixed(1)} GB/s, copyWithin of the ` +
     `same bytes ${gbs(copy.min).toFixed(1)} GB/s, IN/memcpy ${(norm.min ? copy.min / norm.min : 0).toFixed(2)}`);
