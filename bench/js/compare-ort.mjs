@@ -25,10 +25,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { loadRuntime } from '../../bindings/runtime.js';
+import { testModel } from '../../scripts/test-models.mjs';
 import { benchInstyle, benchOrt, NORM_RUNS, NORM_SHAPE, normThroughput, relativeDiff, timeRuns } from './common.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MODEL = join(ROOT, 'build/test-models/transformer.opset13.onnx');
+const MODEL_NAME = 'transformer.opset13.onnx';
 const NATIVE_BENCH = join(ROOT, 'build/instyle_bench');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // As tests/browser/demo.test.mjs launches it.
@@ -53,7 +54,7 @@ const sizes = opt.sizes.split(',').map(Number);
 const runs = Number(opt.runs);
 
 async function child(engine, threads) {
-  const bytes = readFileSync(MODEL);
+  const bytes = readFileSync(testModel(MODEL_NAME));
   const keep = (size, y) => writeFileSync(`${opt.out}.${size}.bin`, Buffer.from(y.buffer, y.byteOffset, y.byteLength));
   const result = {};
   if (engine === 'instyle') {
@@ -72,20 +73,13 @@ async function child(engine, threads) {
   process.stdout.write(JSON.stringify(result));
 }
 
-function ensureModel() {
-  if (!existsSync(MODEL)) {
-    console.log('making the test models (scripts/make_test_models.py) ...');
-    execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/make_test_models.py'), join(ROOT, 'build/test-models')],
-      { stdio: 'inherit' });
-  }
-}
 
 // The table both modes print; only the last column differs: peak RSS of each Node process, or
 // ORT's WASM heap in Chromium (where a worker's RSS cannot be seen).
 const mib = (b) => (b == null ? 'n/a' : (b / 2 ** 20).toFixed(0));
 
 function printHeader(where, lastColumn) {
-  console.log(`TransformerNet (${MODEL.slice(ROOT.length)}), ${runs} timed runs after a warm-up, ${where}`);
+  console.log(`TransformerNet (${testModel(MODEL_NAME).slice(ROOT.length)}), ${runs} timed runs after a warm-up, ${where}`);
   console.log('| size | threads | instyle min / median ms | ORT-web min / median ms | instyle GFLOP/s | speed ratio ' +
     `instyle/ORT (min) | max abs diff / max abs ref | instyle wasm heap MiB | ${lastColumn} |`);
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -133,7 +127,6 @@ async function normInHeap() {
 }
 
 async function nodeParent() {
-  ensureModel();
   const dir = mkdtempSync(join(tmpdir(), 'instyle-bench-'));
   printHeader(`Node ${process.version}`, 'RSS MiB instyle / ORT');
   const norms = [];
@@ -183,7 +176,6 @@ async function comparePairInPage({ threads, sizes, runs }) {
 }
 
 async function browserParent() {
-  ensureModel();
   const { chromium } = await import('playwright-core');
   const { startServer } = await import('../../scripts/serve.mjs');
   const server = await startServer({ port: 0, isolation: true });

@@ -6,12 +6,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import pngjs from 'pngjs';
 import { startServer } from '../../scripts/serve.mjs';
+import { testModel } from '../../scripts/test-models.mjs';
 import { init } from '../../js/index.node.js';
 import { PREVIEW_MAX, downscaleRgba, fitSize } from '../../web/common/images.js';
 
@@ -28,11 +28,9 @@ const CHROMIUM_ARGS = [
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
-// A small style network from the model runner's test models (scripts/make_test_models.py,
-// written into the git-ignored build/test-models/ during the test run; made here if missing).
-// The runner's MixedNet: its output spans the 0..255 range (a TransformerNet with random
+// A small style network from the model runner's test models (scripts/test-models.mjs): the
+// runner's MixedNet, whose output spans the 0..255 range (a TransformerNet with random
 // weights comes out nearly black, which would prove little).
-const TEST_MODEL = `${ROOT}build/test-models/mixed.opset13.onnx`;
 
 function runnerAvailable() {
   const api = ['js/index.browser.js', 'js/core.js', 'js/model.js']
@@ -43,10 +41,7 @@ function runnerAvailable() {
 }
 
 function ensureTestModel() {
-  if (!existsSync(TEST_MODEL)) {
-    execFileSync('/usr/bin/python3', ['scripts/make_test_models.py'], { cwd: ROOT, stdio: 'inherit' });
-  }
-  return TEST_MODEL;
+  return testModel('mixed.opset13.onnx');
 }
 
 async function setSlider(page, testid, value) {

@@ -3,8 +3,8 @@
 // with its options, info(), bad files and bad calls (InstyleError, module still usable), and
 // the `instyle stylize` command line.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,23 +14,11 @@ import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 
 import { InstyleError } from '../../js/index.node.js';
+import { testModelsDir } from '../../scripts/test-models.mjs';
 import { VARIANTS, engine } from './helpers.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const script = join(root, 'scripts/make_test_models.py');
-
-// The generated models: $INSTYLE_TEST_MODELS, or build/test-models (where the native model
-// tests put them), made here when missing or older than the script.
-function modelsDir() {
-  const dir = process.env.INSTYLE_TEST_MODELS || join(root, 'build/test-models');
-  const manifest = join(dir, 'manifest.txt');
-  if (!existsSync(manifest) || statSync(manifest).mtimeMs < statSync(script).mtimeMs) {
-    execFileSync('/usr/bin/python3', [script, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-  return dir;
-}
-
-const dir = modelsDir();
+const dir = testModelsDir();
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 const floats = (file) => {
   const b = readFileSync(join(dir, file));
