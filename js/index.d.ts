@@ -276,7 +276,28 @@ export interface StyleInfo {
   trainingSteps: number;
   trainingHours: number;
   trainingSize: number;
-  artwork: { about: string; author: string; licence: string; package: string; path: string };
+  /**
+   * The loss network the style was trained against (styles catalogued since the random-VGG
+   * loss; docs/training.md): 'vgg:<seed>' and 'vgghp:<seed>' are VGG-19s with random weights
+   * from that seed (width: channel multiplier, pool: pooling), 'mnv2' nsfwjs's MobileNetV2.
+   */
+  loss?: {
+    nets: string[];
+    width?: number | null;
+    pool?: string | null;
+    styleLayers: string[];
+    layerWeights: number[];
+    contentLayer: string;
+  };
+  artwork: {
+    about: string;
+    author: string;
+    licence: string;
+    package: string;
+    path: string;
+    /** The part of the image used, as fractions [x0, y0, x1, y1]; null: all of it. */
+    crop?: [number, number, number, number] | null;
+  };
 }
 
 export interface ModelInfo {

@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 from images import cache_dir  # noqa: E402
+from perceptual import loss_spec  # noqa: E402
 from sources import STYLES  # noqa: E402  (the artworks' credits, as DATA_SOURCES.md gives them)
 
 TITLES = {
@@ -56,6 +57,7 @@ def main():
         name, _, run = spec.partition("=")
         run = run or name
         settings, steps, hours = run_facts(os.path.join(cache, "train", run))
+        loss = settings.get("loss") or loss_spec("mnv2")  # runs from before the choice: MobileNetV2
         out = os.path.join(ROOT, "styles", f"{name}.onnx")
         done = subprocess.run([sys.executable, os.path.join(HERE, "train.py"), "--style", settings["style"],
                                "--arch", settings["arch"], "--run", run, "--export", out, "--fp16",
@@ -75,8 +77,14 @@ def main():
             "trainingSteps": steps,
             "trainingHours": round(hours, 2),
             "trainingSize": settings["size"],
+            # The loss network it was trained against: for the random VGG, its seeds, width,
+            # pooling and layers are the whole network (nothing pretrained).
+            "loss": {"nets": loss["nets"], "width": loss.get("width"), "pool": loss.get("pool"),
+                     "styleLayers": loss["style_layers"], "layerWeights": loss["layer_weights"],
+                     "contentLayer": loss["content_layer"]},
             "artwork": {"about": art["about"], "author": art["author"], "licence": art["licence"],
-                        "package": art["package"], "path": art["path"], "meanRGB": mean_rgb},
+                        "package": art["package"], "path": art["path"], "crop": art["crop"],
+                        "meanRGB": mean_rgb},
         })
         print(f"{out}: {entries[-1]['bytes']} bytes, {steps} steps, {hours:.2f} h")
 
