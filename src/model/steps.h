@@ -6,9 +6,10 @@
 // these structs in a std::variant; the executor, the planner's finishing pass and the
 // receptive-field walk dispatch with std::visit, so no switch over kinds exists elsewhere.
 //
-// Adding a kind: a struct here with the five members below, its file in steps/ (the lowering
-// too), one entry in StepOp and, for a new ONNX op, one line in kLowerings (steps.cpp). The
-// fusion pass (fuse.cpp) only needs to know kinds it fuses.
+// Adding a kind: a struct here deriving from StepDefaults with run() and the members where it
+// differs from the defaults, its file in steps/ (the lowering too), one entry in StepOp and,
+// for a new ONNX op, one line in kLowerings (steps.cpp). The fusion pass (fuse.cpp) only needs
+// to know kinds it fuses.
 //
 //   for (const Step& s : plan.steps) std::visit([&](const auto& op) { op.run(args); }, s.op);
 #pragma once
@@ -59,18 +60,25 @@ Axis through_conv_transpose(const Axis& in, std::size_t k, std::size_t stride, s
 Axis through_resize(const Axis& in, std::size_t n, std::size_t m);
 Axis through_pad(const Axis& in, std::size_t before);
 
-// Every kind has these members (the contract std::visit relies on):
-//   Status run(const StepArgs&) const;                       execute
+// Every kind has these members, the contract std::visit relies on; StepDefaults gives the
+// common answers, and a kind declares only the members where it differs:
+//   Status run(const StepArgs&) const;                       execute (no default)
 //   double flops(std::size_t out_elements) const;            rough cost, for progress
 //   std::size_t prepare(int threads);                        thread split; workspace floats
-//                                                            per thread (0: none)
+//                                                            per thread
 //   bool may_overwrite(std::size_t input) const;             output may share that input's
 //                                                            buffer (element-wise in place)
 //   Status field(const Plan&, const Step&, Axis axes[2]) const;  receptive field, H and W
+struct StepDefaults {
+  double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
+  std::size_t prepare(int) { return 0; }                                      // no workspace
+  bool may_overwrite(std::size_t) const { return false; }                     // a buffer of its own
+  Status field(const Plan&, const Step&, Axis[2]) const { return Status(); }  // per pixel
+};
 
 // steps/conv.cpp. conv.N is the batch; the driver (threaded.h) runs one sample at a time with
 // its output channels split across threads as `ranges` says.
-struct ConvStep {
+struct ConvStep : StepDefaults {
   Conv2dShape conv;
   std::vector<std::size_t> ranges;  // boundaries in output channels, threads + 1 entries
   const float* weight = nullptr;
@@ -79,24 +87,22 @@ struct ConvStep {
   Status run(const StepArgs& a) const;
   double flops(std::size_t) const { return conv.flops(); }
   std::size_t prepare(int threads);
-  bool may_overwrite(std::size_t) const { return false; }
   Status field(const Plan&, const Step&, Axis axes[2]) const;
 };
 
-struct ConvTransposeStep {
+// steps/conv.cpp too: the scatter kernel of conv_transpose.h, one thread.
+struct ConvTransposeStep : StepDefaults {
   ConvTransposeShape convt;
   const float* weight = nullptr;
   const float* bias = nullptr;
 
   Status run(const StepArgs& a) const;
   double flops(std::size_t) const;
-  std::size_t prepare(int) { return 0; }
-  bool may_overwrite(std::size_t) const { return false; }
   Status field(const Plan&, const Step&, Axis axes[2]) const;
 };
 
 // steps/norm.cpp. Over [N, C, HW] planes; instance norm can record or replay its statistics.
-struct InstanceNormStep {
+struct InstanceNormStep : StepDefaults {
   std::size_t N = 1, C = 1, HW = 1;
   float eps = 1e-5f;
   const float* scale = nullptr;
@@ -104,13 +110,10 @@ struct InstanceNormStep {
   int norm_index = -1;  // which InstanceNormalization (graph order), for NormStats
 
   Status run(const StepArgs& a) const;
-  double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
-  std::size_t prepare(int) { return 0; }
   bool may_overwrite(std::size_t input) const { return input == 0; }
-  Status field(const Plan&, const Step&, Axis[2]) const { return Status(); }  // per pixel
 };
 
-struct BatchNormStep {
+struct BatchNormStep : StepDefaults {
   std::size_t N = 1, C = 1, HW = 1;
   float eps = 1e-5f;
   const float* scale = nullptr;
@@ -119,32 +122,26 @@ struct BatchNormStep {
   const float* var = nullptr;
 
   Status run(const StepArgs& a) const;
-  double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
-  std::size_t prepare(int) { return 0; }
   bool may_overwrite(std::size_t input) const { return input == 0; }
-  Status field(const Plan&, const Step&, Axis[2]) const { return Status(); }
 };
 
 // steps/elementwise.cpp: Relu, LeakyRelu, Elu, Sigmoid, Tanh, Clip.
 enum class UnaryFn : uint8_t { kRelu, kLeakyRelu, kElu, kSigmoid, kTanh, kClip };
 
-struct UnaryStep {
+struct UnaryStep : StepDefaults {
   UnaryFn fn = UnaryFn::kRelu;
   float alpha = 0.f, lo = 0.f, hi = 0.f;
   std::size_t count = 0;
 
   Status run(const StepArgs& a) const;
-  double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
-  std::size_t prepare(int) { return 0; }
   bool may_overwrite(std::size_t input) const { return input == 0; }
-  Status field(const Plan&, const Step&, Axis[2]) const { return Status(); }
 };
 
 enum class BinaryFn : uint8_t { kAdd, kSub, kMul, kDiv };
 // How one operand maps onto the output.
 enum class Operand : uint8_t { kFull, kScalar, kPerChannel, kStrided };
 
-struct BinaryStep {
+struct BinaryStep : StepDefaults {
   BinaryFn fn = BinaryFn::kAdd;
   std::size_t count = 0;  // output elements
   Operand operand[2] = {Operand::kFull, Operand::kFull};
@@ -154,72 +151,55 @@ struct BinaryStep {
   std::size_t channels = 1;
 
   Status run(const StepArgs& a) const;
-  double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
-  std::size_t prepare(int) { return 0; }
   bool may_overwrite(std::size_t input) const { return operand[input] == Operand::kFull; }
-  Status field(const Plan&, const Step&, Axis[2]) const { return Status(); }
 };
 
 // steps/pad.cpp. NC planes of H x W.
-struct PadStep {
+struct PadStep : StepDefaults {
   std::size_t NC = 1, H = 1, W = 1;
   std::size_t top = 0, left = 0, bottom = 0, right = 0;
   PadMode mode = PadMode::kZeros;
   float value = 0.f;
 
   Status run(const StepArgs& a) const;
-  double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
-  std::size_t prepare(int) { return 0; }
-  bool may_overwrite(std::size_t) const { return false; }
   Status field(const Plan&, const Step&, Axis axes[2]) const;
 };
 
 // steps/resize.cpp: Resize and Upsample, lowered to the cheapest of three kernels. NC planes
 // of H x W to OH x OW.
-struct UpsampleStep {  // nearest neighbour by whole factors
+struct UpsampleStep : StepDefaults {  // nearest neighbour by whole factors
   std::size_t NC = 1, H = 1, W = 1, OH = 1, OW = 1;
   std::size_t scale_h = 1, scale_w = 1;
 
   Status run(const StepArgs& a) const;
-  double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
-  std::size_t prepare(int) { return 0; }
-  bool may_overwrite(std::size_t) const { return false; }
   Status field(const Plan&, const Step&, Axis axes[2]) const;
 };
 
-struct ResizeBilinearStep {
+struct ResizeBilinearStep : StepDefaults {
   std::size_t NC = 1, H = 1, W = 1, OH = 1, OW = 1;
   CoordMode coord_mode = CoordMode::kHalfPixel;
 
   Status run(const StepArgs& a) const;
-  double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
-  std::size_t prepare(int) { return 0; }
-  bool may_overwrite(std::size_t) const { return false; }
   Status field(const Plan&, const Step&, Axis axes[2]) const;
 };
 
-struct ResizeTableStep {  // any other mode: source rows and columns looked up per output
+// Any other mode: source rows and columns looked up per output pixel.
+struct ResizeTableStep : StepDefaults {
   std::size_t NC = 1, H = 1, W = 1, OH = 1, OW = 1;
   bool linear = false;
   std::vector<int32_t> h0, h1, w0, w1;  // source rows/cols per output
   std::vector<float> hf, wf;            // and the weight of h1/w1 (linear)
 
   Status run(const StepArgs& a) const;
-  double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
-  std::size_t prepare(int) { return 0; }
-  bool may_overwrite(std::size_t) const { return false; }
   Status field(const Plan&, const Step&, Axis axes[2]) const;
 };
 
 // steps/concat.cpp: `outer` blocks; input i contributes chunk[i] floats per block.
-struct ConcatStep {
+struct ConcatStep : StepDefaults {
   std::size_t outer = 1;
   std::vector<std::size_t> chunk;
 
   Status run(const StepArgs& a) const;
-  double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
-  std::size_t prepare(int) { return 0; }
-  bool may_overwrite(std::size_t) const { return false; }
   Status field(const Plan& plan, const Step& step, Axis axes[2]) const;
 };
 

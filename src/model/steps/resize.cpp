@@ -182,7 +182,7 @@ Status lower_resize(Lowering& l, const Node& node, Step* step) {
     for (std::size_t i = 0; i < t.OH; ++i) replicate = replicate && t.h0[i] == int32_t(i / fh);
     for (std::size_t i = 0; i < t.OW; ++i) replicate = replicate && t.w0[i] == int32_t(i / fw);
     if (replicate) {
-      step->op = UpsampleStep{t.NC, t.H, t.W, t.OH, t.OW, fh, fw};
+      step->op = UpsampleStep{{}, t.NC, t.H, t.W, t.OH, t.OW, fh, fw};
       return Status();
     }
   }
@@ -196,7 +196,7 @@ Status lower_resize(Lowering& l, const Node& node, Step* step) {
                                  : coord == "pytorch_half_pixel" ? CoordMode::kPytorchHalfPixel
                                  : coord == "align_corners"      ? CoordMode::kAlignCorners
                                                                  : CoordMode::kAsymmetric;
-    step->op = ResizeBilinearStep{t.NC, t.H, t.W, t.OH, t.OW, coord_mode};
+    step->op = ResizeBilinearStep{{}, t.NC, t.H, t.W, t.OH, t.OW, coord_mode};
     return Status();
   }
   step->op = std::move(t);
