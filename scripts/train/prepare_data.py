@@ -94,7 +94,12 @@ def prepare(a):
                                          split=split, size=im.size)
     os.makedirs(os.path.join(data, "styles"), exist_ok=True)
     for name, s in STYLES.items():
-        im = Image.open(os.path.join(root, s["path"])).convert("RGB")
+        im = Image.open(os.path.join(root, s["path"]))
+        if im.mode in ("RGBA", "LA", "P"):
+            # Drawings with transparency (tuxpaint's starters) are meant to be seen on white.
+            im = im.convert("RGBA")
+            im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im)
+        im = im.convert("RGB")
         if s["crop"]:
             w, h = im.size
             l, t, r, b = s["crop"]

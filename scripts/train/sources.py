@@ -12,6 +12,10 @@ PACKAGES = {
     "lomiri-wallpapers-16.04": "per file in debian/copyright (CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0)",
     "gnome-backgrounds": "GPL-2+ in debian/copyright (whose image list is older than these files); the package's AUTHORS file: grid* by Jakub Steiner, CC-BY-SA-3.0",
     "python3-skimage": "BSD-3-Clause package; sample images as stated in skimage/data/_fetchers.py",
+    "opencv-doc": "Apache-2.0 AND BSD-3-Clause (debian/copyright, Files: *)",
+    "visp-images-data": "GPL-2 (debian/copyright, Files: *, 2005-2018 Inria)",
+    "tuxpaint-data": "GPL-2+ (debian/copyright, Files: *, 2002-2021 Bill Kendrick)",
+    "wesnoth-1.16-data": "GPL-2+ (debian/copyright, the whole package)",
 }
 
 _MATE = "usr/share/backgrounds/mate/nature/"
@@ -93,4 +97,21 @@ STYLES = {
     "analog": dict(package="lomiri-wallpapers-16.04", path=_UBP + "analogpattern_by_Peter_Nerlich.jpg",
                    author="Peter Nerlich", licence="CC-BY-SA-4.0", crop=None,
                    about="speckled grain texture in green and violet"),
+    # Candidates for the styles that repaint (issue 12), found by a search of Debian's game,
+    # documentation and example packages (docs/training.md, "Style images").
+    "starry": dict(package="opencv-doc", path="usr/share/doc/opencv-doc/examples/data/starry_night.jpg",
+                   author="Vincent van Gogh, 1889 (public domain artwork)",
+                   licence="public domain artwork; file: Apache-2.0 AND BSD-3-Clause",
+                   crop=(0.012, 0.015, 0.987, 0.983),
+                   about="The Starry Night: swirling impasto brush strokes (bold painterly strokes)"),
+    "klimt": dict(package="visp-images-data", path="usr/share/visp-images-data/ViSP-images/Klimt/Klimt.png",
+                  author="Gustav Klimt, 1908 (public domain artwork)", licence="public domain artwork; file: GPL-2",
+                  crop=None, about="The Kiss: gold mosaic-like ornament and a dotted flower meadow"),
+    "carcassonne": dict(package="tuxpaint-data", path="usr/share/tuxpaint/starters/carcassone.png",
+                        author="Tux Paint project", licence="GPL-2+", crop=None,
+                        about="black ink line drawing of a walled town with stippled stonework"),
+    "grimaltar": dict(package="wesnoth-1.16-data",
+                      path="usr/share/games/wesnoth/1.16/data/core/images/story/grim-altar.jpg",
+                      author="Battle for Wesnoth artists", licence="GPL-2+", crop=None,
+                      about="hand-painted jungle scene from a game: blocky greens, textured brushwork"),
 }
