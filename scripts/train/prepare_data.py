@@ -22,6 +22,7 @@ import sys
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qt_resources import assemble, image, read_rcc  # noqa: E402
 from sources import CONTENT, PACKAGES, STYLES  # noqa: E402
 
 
@@ -53,6 +54,18 @@ def fetch(data):
         os.makedirs(os.path.dirname(lic), exist_ok=True)
         shutil.copyfile(os.path.join(root, "usr/share/doc", pkg, "copyright"), lic)
     return root, versions
+
+
+def load_style(root, path, rcc_cache):
+    """A style image: a file of the package, or "<file.rcc>:<member>" inside a Qt resource
+    file (a board .qml member is a GCompris puzzle painting, assembled from its pieces)."""
+    if ".rcc:" not in path:
+        return Image.open(os.path.join(root, path))
+    rcc, member = path.split(":", 1)
+    if rcc not in rcc_cache:
+        rcc_cache[rcc] = read_rcc(os.path.join(root, rcc))
+    files = rcc_cache[rcc]
+    return assemble(files, member) if member.endswith(".qml") else image(files, member)
 
 
 def shrink(im, short_max):
@@ -93,8 +106,9 @@ def prepare(a):
         manifest["content"][name] = dict(package=pkg, path=path, author=author, licence=licence,
                                          split=split, size=im.size)
     os.makedirs(os.path.join(data, "styles"), exist_ok=True)
+    rcc_cache = {}
     for name, s in STYLES.items():
-        im = Image.open(os.path.join(root, s["path"]))
+        im = load_style(root, s["path"], rcc_cache)
         if im.mode in ("RGBA", "LA", "P"):
             # Drawings with transparency (tuxpaint's starters) are meant to be seen on white.
             im = im.convert("RGBA")

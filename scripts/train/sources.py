@@ -16,12 +16,16 @@ PACKAGES = {
     "visp-images-data": "GPL-2 (debian/copyright, Files: *, 2005-2018 Inria)",
     "tuxpaint-data": "GPL-2+ (debian/copyright, Files: *, 2002-2021 Bill Kendrick)",
     "wesnoth-1.16-data": "GPL-2+ (debian/copyright, the whole package)",
+    "gcompris-qt-data": "per file in debian/copyright: paintings/resource/image/* WebMuseum, GPL-3+; "
+                        "details/resource/image/* 2000, 2008 Bruno Coudoin and others, GPL-3",
 }
 
 _MATE = "usr/share/backgrounds/mate/nature/"
 _UBP = "usr/share/backgrounds/"
 _KDE = "usr/share/wallpapers/{}/contents/images/{}"
 _SK = "usr/lib/python3/dist-packages/skimage/data/"
+_GC = "usr/share/gcompris-qt/rcc/"
+_GC_PAINTINGS = "gcompris/src/activities/paintings/resource/"
 
 
 def _kde(name, size="2560x1600.jpg"):
@@ -114,4 +118,21 @@ STYLES = {
                       path="usr/share/games/wesnoth/1.16/data/core/images/story/grim-altar.jpg",
                       author="Battle for Wesnoth artists", licence="GPL-2+", crop=None,
                       about="hand-painted jungle scene from a game: blocky greens, textured brushwork"),
+    # GCompris keeps its artwork in Qt resource files (qt_resources.py reads them); `path` is
+    # "<.rcc file>:<member>", a board file for the puzzle paintings (assembled from pieces).
+    "wave": dict(package="gcompris-qt-data",
+                 path=_GC + "paintings.rcc:" + _GC_PAINTINGS + "board/board7_0.qml",
+                 author="Katsushika Hokusai, 1831 (public domain artwork)",
+                 licence="public domain artwork; file: GPL-3+ (WebMuseum)", crop=None,
+                 about="The Great Wave off Kanagawa: woodblock print, flat blues, claw-like foam"),
+    "kandinsky": dict(package="gcompris-qt-data",
+                      path=_GC + "paintings.rcc:" + _GC_PAINTINGS + "board/board19_0.qml",
+                      author="Wassily Kandinsky, 1923 (public domain artwork)",
+                      licence="public domain artwork; file: GPL-3+ (WebMuseum)", crop=None,
+                      about="Composition VIII: flat colour shapes, circles and lines (flat poster look)"),
+    "cafe": dict(package="gcompris-qt-data",
+                 path=_GC + "details.rcc:gcompris/src/activities/details/resource/image/Gogh4_background.webp",
+                 author="Vincent van Gogh, 1888 (public domain artwork)",
+                 licence="public domain artwork; file: GPL-3", crop=None,
+                 about="Café Terrace at Night: dabbed cobbles and star dots (the most dotted texture found)"),
 }
