@@ -104,13 +104,6 @@ class Planner {
   Status run(const std::vector<Shape>& input_shapes);
 
  private:
-  const Tensor* known(int v) const { return lowering_.known(v); }
-  bool present(const Node& n, std::size_t i) const { return n.has_input(i); }
-  const std::string& name(int v) const { return g_.values[v].name; }
-  Status float_operand(const Node& node, std::size_t i, const char* what) const {
-    return lowering_.float_operand(node, i, what);
-  }
-
   Status plan_node(int n);
   void finish();
 
@@ -178,7 +171,7 @@ Status Planner::run(const std::vector<Shape>& input_shapes) {
   for (int v : g_.outputs) {
     p_.outputs.push_back(v);
     if (p_.values[v].known && !onnx::is_float_type(p_.values[v].known->data_type)) {
-      return unsupported("graph output '" + name(v) + "' is not a float tensor");
+      return unsupported("graph output '" + lowering_.name(v) + "' is not a float tensor");
     }
   }
   fuse_steps(g_, &p_);
@@ -194,8 +187,8 @@ Status Planner::plan_node(int n) {
   bool all_known = true;
   int dynamic_input = -1;
   for (int v : node.inputs) {
-    ins.push_back(known(v));
-    if (v >= 0 && !known(v)) {
+    ins.push_back(lowering_.known(v));
+    if (v >= 0 && !lowering_.known(v)) {
       all_known = false;
       if (dynamic_input < 0) dynamic_input = v;
     }
@@ -222,7 +215,7 @@ Status Planner::plan_node(int n) {
   }
   if (!info.runs_on_activations) {
     return unsupported(node.label() + ": runs only on constants, but input '" +
-                       name(dynamic_input) + "' is an activation computed at run time");
+                       lowering_.name(dynamic_input) + "' is an activation computed at run time");
   }
 
   // Views: the output reinterprets the input's floats with another shape.
@@ -233,10 +226,10 @@ Status Planner::plan_node(int n) {
     case Op::kFlatten:
     case Op::kSqueeze:
     case Op::kUnsqueeze: {
-      INSTYLE_RETURN_IF_ERROR(float_operand(node, 0, "input"));
-      if (node.op == Op::kDropout && present(node, 2) &&
-          (!known(node.inputs[2]) || known(node.inputs[2])->ints.empty() ||
-           known(node.inputs[2])->ints[0] != 0)) {
+      INSTYLE_RETURN_IF_ERROR(lowering_.float_operand(node, 0, "input"));
+      if (node.op == Op::kDropout && node.has_input(2) &&
+          (!lowering_.known(node.inputs[2]) || lowering_.known(node.inputs[2])->ints.empty() ||
+           lowering_.known(node.inputs[2])->ints[0] != 0)) {
         return unsupported(node.label() + ": training_mode is not supported (inference only)");
       }
       Shape out;
@@ -247,9 +240,9 @@ Status Planner::plan_node(int n) {
         }
       }
       p_.alias_of[node.outputs[0]] = node.inputs[0];
-      if (known(node.inputs[0])) {
+      if (lowering_.known(node.inputs[0])) {
         // A view of a constant activation operand: keep it a constant with the new shape.
-        Tensor t = *known(node.inputs[0]);
+        Tensor t = *lowering_.known(node.inputs[0]);
         t.dims = out;
         p_.folded.push_back(std::move(t));
         p_.values[node.outputs[0]].known = &p_.folded.back();
@@ -270,14 +263,14 @@ Status Planner::plan_node(int n) {
       return unsupported(node.label() + ": only the first output is supported");
     }
   }
-  if (!present(node, 0)) return invalid_model(node.label() + ": input 0 is required");
+  if (!node.has_input(0)) return invalid_model(node.label() + ": input 0 is required");
   const LowerFn lower = lowering_for(node.op);
   if (!lower) return unsupported(node.label() + ": cannot run on activations");
   INSTYLE_RETURN_IF_ERROR(lower(lowering_, node, &s));
   for (int v : s.inputs) {
-    const Tensor* t = known(v);
+    const Tensor* t = lowering_.known(v);
     if (t && !onnx::is_float_type(t->data_type)) {
-      return invalid_model(node.label() + ": input '" + name(v) + "' must be float");
+      return invalid_model(node.label() + ": input '" + lowering_.name(v) + "' must be float");
     }
   }
   p_.steps.push_back(std::move(s));
