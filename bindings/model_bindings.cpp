@@ -57,12 +57,14 @@ class JsModel {
  public:
   ModelStatus load(std::uintptr_t bytes, double size) {
     session_ = instyle::model::StylizeSession(nullptr);
+    live_ = instyle::model::StylizeSession(nullptr);
     model_.reset();
     auto m = instyle::model::Model::load(reinterpret_cast<const uint8_t*>(bytes),
                                          static_cast<std::size_t>(size));
     if (!m.ok()) return to_js(m.status());
     model_ = m.take();
     session_ = instyle::model::StylizeSession(model_.get());
+    live_ = instyle::model::StylizeSession(model_.get());
     return {};
   }
 
@@ -174,16 +176,49 @@ class JsModel {
   // Stops a run between steps and lets go of its copies.
   void cancel() { session_.cancel(); }
 
+  // A video frame (model.live()): the whole stylization in one call, with the instance norm
+  // statistics averaged over frames (`temporal`: the weight of the past; 0: each frame its
+  // own). Its own session, so the average survives stylize() calls in between.
+  ModelStatus liveStylize(std::uintptr_t rgba, int width, int height, int target_w, int target_h,
+                          double in_scale, double out_scale, bool bgr, double temporal,
+                          std::uintptr_t out, double strength, bool preserve_colors) {
+    if (width < 1 || height < 1 || target_w < 1 || target_h < 1) {
+      return to_js(instyle::invalid_argument("image sizes must be positive"));
+    }
+    instyle::model::StylizeInput in;
+    in.rgba = reinterpret_cast<const uint8_t*>(rgba);
+    in.width = static_cast<std::size_t>(width);
+    in.height = static_cast<std::size_t>(height);
+    in.target_width = static_cast<std::size_t>(target_w);
+    in.target_height = static_cast<std::size_t>(target_h);
+    in.scale = static_cast<float>(in_scale);
+    in.bgr = bgr;
+    in.statistics = temporal > 0 ? Statistics::kSmooth : Statistics::kOwn;
+    in.temporal = static_cast<float>(temporal);
+    instyle::StylizeBlend blend;
+    blend.scale = static_cast<float>(out_scale);
+    blend.bgr = bgr;
+    blend.strength = static_cast<float>(strength);
+    blend.preserve_colors = preserve_colors;
+    return to_js(live_.run(in, reinterpret_cast<uint8_t*>(out), blend));
+  }
+
+  // Forgets the averaged statistics: the next frame starts from its own.
+  void liveReset() { live_.forget_statistics(); }
+
   // Frees activations and plans (the weights stay); the next run allocates again.
   void release() {
     cancel();
     forgetStatistics();
+    live_.cancel();
+    live_.forget_statistics();
     if (model_) model_->release();
   }
 
  private:
   std::unique_ptr<instyle::model::Model> model_;
   instyle::model::StylizeSession session_{nullptr};
+  instyle::model::StylizeSession live_{nullptr};
 };
 
 // Tiled stylize resizes photos a band of rows at a time (js/model.js), so that a 12 MP photo
@@ -224,7 +259,8 @@ EMSCRIPTEN_BINDINGS(instyle_model) {
   enum_<Statistics>("Statistics")
       .value("OWN", Statistics::kOwn)
       .value("RECORD", Statistics::kRecord)
-      .value("REPLAY", Statistics::kReplay);
+      .value("REPLAY", Statistics::kReplay)
+      .value("SMOOTH", Statistics::kSmooth);
   value_object<ModelStatus>("ModelStatus")
       .field("code", &ModelStatus::code)
       .field("message", &ModelStatus::message);
@@ -246,6 +282,8 @@ EMSCRIPTEN_BINDINGS(instyle_model) {
       .function("hasStatistics", &JsModel::hasStatistics)
       .function("stylizeStart", &JsModel::stylizeStart)
       .function("stylizeFinish", &JsModel::stylizeFinish)
+      .function("liveStylize", &JsModel::liveStylize)
+      .function("liveReset", &JsModel::liveReset)
       .function("cancel", &JsModel::cancel)
       .function("release", &JsModel::release);
 }

@@ -335,7 +335,48 @@ export interface StyleModel {
   info(size?: readonly number[] | { width: number; height: number }): ModelInfo;
   /** How far the network sees, for tiling (throws 'UNSUPPORTED' for networks that change scale). */
   receptiveField(): ReceptiveField;
+  /**
+   * A session for video frames: each frame resized to `size`, stylized synchronously in one
+   * call, instance norm statistics averaged over frames by `temporal`. One open session per
+   * model (a second throws 'INVALID_ARGUMENT' until the first is disposed).
+   */
+  live(options?: LiveOptions): LiveSession;
   readonly disposed: boolean;
-  /** Frees the network in the engine; later calls throw 'DISPOSED'. */
+  /** Frees the network in the engine (and ends its live session); later calls throw 'DISPOSED'. */
+  dispose(): void;
+}
+
+export interface LiveOptions {
+  /** The long side of every output frame, or [width, height]. Default 256. */
+  size?: number | readonly [number, number];
+  /**
+   * In [0, 1): the weight of the past frames' statistics in each instance norm layer
+   * (an exponential moving average); 0 gives each frame its own. Default 0.8.
+   */
+  temporal?: number;
+  /** 0..1, as stylize(). Default 1. */
+  strength?: number;
+  /** As stylize(). Default false. */
+  preserveColors?: boolean;
+}
+
+/** Anything a live session can take as a frame: RGBA bytes, or (in browsers) an image source. */
+export type LiveFrame =
+  | ImageLike
+  | ImageData
+  | ImageBitmap
+  | VideoFrame
+  | HTMLVideoElement
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas;
+
+export interface LiveSession {
+  /** Stylizes a frame; returns at once. `out`: a Uint8ClampedArray of width * height * 4 to fill. */
+  stylize(frame: LiveFrame, options?: { out?: Uint8ClampedArray }): { data: Uint8ClampedArray; width: number; height: number };
+  /** Forgets the averaged statistics (a new scene): the next frame is normalized on its own. */
+  reset(): void;
+  readonly disposed: boolean;
+  /** Frees the session's buffers; the model stays usable. */
   dispose(): void;
 }

@@ -13,6 +13,7 @@
 // call and freed in `finally`; stylize() keeps its buffers across its awaits and frees them
 // however it ends.
 import { InstyleError } from './errors.js';
+import { LIVE_OPTIONS, LiveSession, liveOptions } from './live.js';
 
 const LOAD_OPTIONS = ['range', 'outputRange', 'bgr'];
 const STYLIZE_OPTIONS = ['strength', 'preserveColors', 'maxSize', 'onProgress', 'signal', 'tiled',
@@ -125,6 +126,7 @@ export class Model {
   #bgr;
   #busy = false;
   #disposed = false;
+  #live = null;  // the open LiveSession, if any
 
   /** @internal use Instyle#loadModel */
   constructor(engine, native, options) {
@@ -504,6 +506,39 @@ export class Model {
     return { radius: r.radius, align: r.align, margin: r.margin };
   }
 
+  /**
+   * A live session for video frames (js/live.js): every frame resized to `size` (the long
+   * side, or [width, height]), stylized in one synchronous call, with instance norm statistics
+   * averaged over frames by `temporal` (0: each frame its own). One open session per model.
+   * @param {{ size?: number | [number, number], temporal?: number, strength?: number, preserveColors?: boolean }} [options]
+   */
+  live(options) {
+    const op = 'live';
+    this.#check(op);
+    const o = liveOptions(op, checkOptions(op, options, LIVE_OPTIONS));
+    if (this.#live) throw invalid(op, 'this model already has an open live session; dispose it first');
+    const runtime = this.#engine.runtime;
+    const port = {
+      runtime,
+      check: (name) => this.#check(name),
+      run: (name, src, width, height, w, h, temporal, dst, strength, preserveColors) => {
+        const st = this.#native.liveStylize(src, width, height, w, h, this.#inScale(), this.#outputRange === 1 ? 255 : 1,
+          this.#bgr, temporal, dst, strength, preserveColors);
+        if (st.code !== 'OK') throw new InstyleError(st.code, `${name}: ${st.message}`);
+      },
+      reset: () => this.#native.liveReset(),
+      release: (session, ptrs) => {
+        if (this.#live === session) this.#live = null;
+        if (this.#disposed || this.#engine.disposed()) return;
+        for (const p of ptrs) runtime.free(p);
+        this.#native.liveReset();
+      },
+    };
+    this.#native.liveReset();
+    this.#live = new LiveSession(port, o);
+    return this.#live;
+  }
+
   get disposed() {
     return this.#disposed || this.#engine.disposed();
   }
@@ -511,6 +546,7 @@ export class Model {
   /** Frees the network's weights and memory in the engine; later calls throw DISPOSED. */
   dispose() {
     if (this.#disposed) return;
+    this.#live?.dispose();
     this.#disposed = true;
     registry?.unregister(this);
     if (!this.#engine.disposed()) this.#native.delete();

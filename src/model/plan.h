@@ -80,6 +80,11 @@ struct NormStats {
 struct RunOptions {
   NormStats* record = nullptr;        // filled with the statistics each IN layer used
   const NormStats* replay = nullptr;  // IN layers use these instead of their own
+  // Temporal smoothing for video: each IN layer's statistics become
+  // keep * smooth + (1 - keep) * this run's, kept in *smooth for the next run (a layer not yet
+  // in *smooth starts from this run's own). Mean and variance are averaged separately.
+  NormStats* smooth = nullptr;
+  float keep = 0.f;
 };
 
 // One run of a plan over caller-owned memory: arena and workspace of the plan's sizes, one

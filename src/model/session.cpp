@@ -38,6 +38,13 @@ Status StylizeSession::start(const StylizeInput& in) {
       }
       options.replay = &stats_;
       break;
+    case Statistics::kSmooth:
+      if (!(in.temporal >= 0.f && in.temporal < 1.f)) {
+        return invalid_argument("temporal must be in [0, 1)");
+      }
+      options.smooth = &stats_;
+      options.keep = in.temporal;
+      break;
   }
   INSTYLE_RETURN_IF_ERROR(model_->start(
       {input_.data()}, {{1, 3, static_cast<int64_t>(h), static_cast<int64_t>(w)}}, options));
@@ -64,6 +71,12 @@ Status StylizeSession::finish(uint8_t* out, const StylizeBlend& blend) {
   }
   stylize_output_u8(out, y, width_, height_, photo_.data(), blend);
   return Status();  // the photo and input blocks stay for the next tile; cancel() frees them
+}
+
+Status StylizeSession::run(const StylizeInput& in, uint8_t* out, const StylizeBlend& blend) {
+  INSTYLE_RETURN_IF_ERROR(start(in));
+  while (!model_->done()) INSTYLE_RETURN_IF_ERROR(model_->step(SIZE_MAX));
+  return finish(out, blend);
 }
 
 void StylizeSession::cancel() {

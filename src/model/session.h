@@ -25,6 +25,7 @@ enum class Statistics : int {
   kOwn = 0,     // each run its own (a whole photo)
   kRecord = 1,  // its own, and keep them (a thumbnail of a big photo)
   kReplay = 2,  // the kept ones (each tile of that photo)
+  kSmooth = 3,  // a moving average over runs, kept (frames of a video; StylizeInput::temporal)
 };
 
 struct StylizeInput {
@@ -34,6 +35,7 @@ struct StylizeInput {
   float scale = 1.f;  // network input = rgb * scale (1/255 for 0..1 networks)
   bool bgr = false;   // the network takes BGR
   Statistics statistics = Statistics::kOwn;
+  float temporal = 0.f;  // kSmooth: weight of the kept average against this run's statistics
 };
 
 class StylizeSession {
@@ -46,9 +48,12 @@ class StylizeSession {
   Status finish(uint8_t* out, const StylizeBlend& blend);
   // Stops using the run and frees the photo and input copies (the statistics stay).
   void cancel();
+  // start, every step and finish in one call (a video frame: nothing to report between steps).
+  Status run(const StylizeInput& in, uint8_t* out, const StylizeBlend& blend);
 
   void forget_statistics() { stats_ = NormStats(); }
   bool has_statistics() const { return !stats_.mean.empty(); }
+  const NormStats& statistics() const { return stats_; }
 
  private:
   Model* model_;

@@ -44,7 +44,18 @@ async function main(): Promise<void> {
   // @ts-expect-error threads is a number or 'auto'
   await init({ threads: 'many' });
 
-  console.log(y, stats, bn, trainMean, ln, gn, ada, conv, outShape, threads, variant, v, mem);
+  const style = await ist.loadStyle(ist.styles()[0].name);
+  const live = style.live({ size: [320, 240], temporal: 0.8, strength: 0.9, preserveColors: false });
+  const frame = live.stylize({ data: new Uint8ClampedArray(4 * 8 * 8), width: 8, height: 8 }, { out: new Uint8ClampedArray(4 * 320 * 240) });
+  const framePixels: Uint8ClampedArray = frame.data;
+  live.reset();
+  live.dispose();
+  // @ts-expect-error size is a number or [width, height]
+  style.live({ size: '256' });
+  // @ts-expect-error live.stylize returns at once, not a promise
+  await live.stylize(frame).then(() => 0);
+
+  console.log(y, stats, bn, trainMean, ln, gn, ada, conv, outShape, threads, variant, v, mem, framePixels);
   ist.dispose();
 }
 

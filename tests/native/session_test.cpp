@@ -3,6 +3,8 @@
 // front end can provoke.
 #include "model/session.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -24,6 +26,11 @@ std::vector<uint8_t> photo(std::size_t w, std::size_t h, uint32_t seed) {
   std::vector<uint8_t> v(w * h * 4);
   for (std::size_t i = 0; i < v.size(); ++i) v[i] = i % 4 == 3 ? 255 : uint8_t(rng() % 200 + i % 7);
   return v;
+}
+
+// The statistics a kRecord run kept, read back through a replay-free copy of the session's.
+NormStats recorder_stats(const StylizeSession& s) {
+  return s.statistics();
 }
 
 Status run_to_end(Model& m) {
@@ -75,6 +82,56 @@ TEST(StylizeSession, ReplayedStatisticsComeFromTheRecordedRun) {
   EXPECT_NE(b_replayed, b_own);
   session.forget_statistics();
   EXPECT_FALSE(session.has_statistics());
+}
+
+// Temporal smoothing (video): the second frame is normalized with the average of both frames'
+// statistics, weighted by `temporal`; the first frame, with nothing kept yet, with its own.
+TEST(StylizeSession, SmoothedStatisticsAreTheWeightedAverageOfTheFrames) {
+  auto m = transformer();
+  ASSERT_TRUE(m);
+  const std::size_t w = 32, h = 24;
+  const auto a = photo(w, h, 5), b = photo(w, h, 6);
+  StylizeSession recorder(m.get());
+  stylize(recorder, *m, a, w, h, Statistics::kRecord);
+  const NormStats stats_a = recorder.statistics();
+  stylize(recorder, *m, b, w, h, Statistics::kRecord);
+  const NormStats stats_b = recorder.statistics();
+  const float keep = 0.75f;
+  NormStats mixed = stats_b;
+  for (std::size_t l = 0; l < mixed.mean.size(); ++l) {
+    for (std::size_t i = 0; i < mixed.mean[l].size(); ++i) {
+      mixed.mean[l][i] = keep * stats_a.mean[l][i] + (1 - keep) * stats_b.mean[l][i];
+      mixed.var[l][i] = keep * stats_a.var[l][i] + (1 - keep) * stats_b.var[l][i];
+    }
+  }
+  // b with the mixed statistics, by hand.
+  std::vector<float> x(3 * w * h);
+  rgba_to_planar_f32(x.data(), b.data(), w, h, 1.f, false);
+  RunOptions replay;
+  replay.replay = &mixed;
+  ASSERT_TRUE(m->start({x.data()}, {{1, 3, int64_t(h), int64_t(w)}}, replay).ok());
+  ASSERT_TRUE(run_to_end(*m).ok());
+  std::vector<uint8_t> expected(w * h * 4);
+  stylize_output_u8(expected.data(), m->output(0), w, h, b.data(), StylizeBlend{});
+
+  StylizeSession video(m.get());
+  std::vector<uint8_t> first(w * h * 4), second(w * h * 4);
+  StylizeInput in{a.data(), w, h, w, h, 1.f, false, Statistics::kSmooth, keep};
+  ASSERT_TRUE(video.run(in, first.data(), StylizeBlend{}).ok());
+  EXPECT_EQ(first, stylize(recorder, *m, a, w, h, Statistics::kOwn)) << "the first frame: its own";
+  in.rgba = b.data();
+  ASSERT_TRUE(video.run(in, second.data(), StylizeBlend{}).ok());
+  int worst = 0;
+  for (std::size_t i = 0; i < second.size(); ++i)
+    worst = std::max(worst, std::abs(second[i] - expected[i]));
+  EXPECT_LE(worst, 1) << "float rounding of the average only";
+  EXPECT_NE(second, stylize(recorder, *m, b, w, h, Statistics::kOwn));
+  // After forgetting, a frame is on its own statistics again.
+  video.forget_statistics();
+  ASSERT_TRUE(video.run(in, second.data(), StylizeBlend{}).ok());
+  EXPECT_EQ(second, stylize(recorder, *m, b, w, h, Statistics::kOwn));
+  in.temporal = 1.f;
+  EXPECT_EQ(video.run(in, second.data(), StylizeBlend{}).code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(StylizeSession, ErrorsNameWhatWasWrong) {

@@ -62,6 +62,28 @@ Status InstanceNormStep::run(const StepArgs& a) const {
     }
     mean = st.mean[li].data();
     var = st.var[li].data();
+  } else if (a.options.smooth) {
+    NormStats& st = *a.options.smooth;
+    if (st.mean.size() <= li) {
+      st.mean.resize(li + 1);
+      st.var.resize(li + 1);
+    }
+    const bool fresh = st.mean[li].size() != planes;
+    // This run's statistics in the tail of the same vectors, then blended into the head.
+    st.mean[li].resize(2 * planes);
+    st.var[li].resize(2 * planes);
+    float* m = st.mean[li].data();
+    float* v = st.var[li].data();
+    instance_stats_threaded(m + planes, v + planes, x, planes, HW);
+    const float keep = fresh ? 0.f : a.options.keep;
+    for (std::size_t p = 0; p < planes; ++p) {
+      m[p] = keep * m[p] + (1.f - keep) * m[planes + p];
+      v[p] = keep * v[p] + (1.f - keep) * v[planes + p];
+    }
+    st.mean[li].resize(planes);
+    st.var[li].resize(planes);
+    mean = m;
+    var = v;
   } else if (a.options.record) {
     NormStats& st = *a.options.record;
     st.mean[li].resize(planes);
