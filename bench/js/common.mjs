@@ -67,6 +67,57 @@ export async function benchOrt(ort, bytes, { threads, sizes, runs, heapBytes = (
   return rows;
 }
 
+// Live video (model.live()): frames per second of a built-in style at each size, square frames of
+// RGBA bytes in, RGBA bytes out ({ out }), one synchronous call per frame: median of `frames`
+// frames after a warm-up, and the same network through ORT (session.run on a float tensor
+// already planar: ORT's conversions from and to RGBA are not counted).
+export const LIVE_FRAMES = 30;
+
+function rgbaFrame(width, height, k) {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    const x = (i % width) + 2 * k, y = Math.floor(i / width);
+    data[4 * i] = 127 + 100 * Math.sin(x * 0.05 + y * 0.02);
+    data[4 * i + 1] = 127 + 100 * Math.sin(y * 0.04);
+    data[4 * i + 2] = 127 + 100 * Math.cos((x - y) * 0.03);
+    data[4 * i + 3] = 255;
+  }
+  return { data, width, height };
+}
+
+export async function benchLive(ist, bytes, { sizes, frames = LIVE_FRAMES }) {
+  const model = await ist.loadModel(bytes);
+  const rows = [];
+  for (const size of sizes) {
+    const width = size, height = size;
+    const live = model.live({ size });
+    const clip = Array.from({ length: 4 }, (_, k) => rgbaFrame(width, height, k));
+    const out = new Uint8ClampedArray(width * height * 4);
+    let k = 0;
+    const t = await timeRuns(() => { live.stylize(clip[k++ % clip.length], { out }); }, frames);
+    rows.push({ size: `${width}x${height}`, fps: 1000 / t.median });
+    live.dispose();
+  }
+  model.dispose();
+  return rows;
+}
+
+export async function benchOrtLive(ort, bytes, { threads, sizes, frames = LIVE_FRAMES }) {
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.simd = true;
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  const name = session.inputNames[0];
+  const rows = [];
+  for (const size of sizes) {
+    const width = size, height = size;
+    const x = new ort.Tensor('float32', new Float32Array(3 * width * height).fill(127), [1, 3, height, width]);
+    const t = await timeRuns(async () => { await session.run({ [name]: x }); }, frames);
+    rows.push({ size: `${width}x${height}`, fps: 1000 / t.median });
+  }
+  await session.release();
+  return rows;
+}
+
 // Max |y - ref| over max |ref|: how far instyle's output is from ORT's, relative to its range.
 export function relativeDiff(y, ref) {
   let diff = 0, top = 0;

@@ -3,7 +3,9 @@
 // the pytorch/examples TransformerNet that scripts/make_test_models.py builds, at 256x256 and
 // 512x512 with 1 and 2 threads. Each (engine, threads) pair runs in its own Node process so that
 // thread pools and peak RSS do not mix; the parent prints one table with the ratios, then
-// instance norm's throughput through the JS API beside a copy of the same bytes.
+// instance norm's throughput through the JS API beside a copy of the same bytes, then the live
+// lines: model.live() frames per second at 256 and 384 beside ORT on the same style file
+// (Node only so far).
 //
 // --browser runs the same comparison in headless Chromium (Debian's /usr/bin/chromium, or
 // $CHROMIUM, driven by playwright-core) on a cross-origin-isolated page served by
@@ -25,8 +27,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { loadRuntime } from '../../bindings/runtime.js';
+import { STYLES } from '../../js/styles.js';
 import { testModel } from '../../scripts/test-models.mjs';
-import { benchInstyle, benchOrt, NORM_RUNS, NORM_SHAPE, normThroughput, relativeDiff, timeRuns } from './common.mjs';
+import { benchInstyle, benchLive, benchOrt, benchOrtLive, LIVE_FRAMES, NORM_RUNS, NORM_SHAPE, normThroughput, relativeDiff, timeRuns } from './common.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MODEL_NAME = 'transformer.opset13.onnx';
@@ -38,6 +41,9 @@ const CHROMIUM_ARGS = [
   '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 const THREADS = [1, 2];
+// model.live() at these sizes (square frames), with the package's default built-in style.
+const LIVE_SIZES = [256, 384];
+const liveStyle = () => join(ROOT, 'styles', `${STYLES[0].file}`);
 
 const { values: opt } = parseArgs({
   options: {
@@ -64,11 +70,13 @@ async function child(engine, threads) {
     // Peak RSS of the network alone: taken before the instance norm figures add their buffers.
     result.rssBytes = process.resourceUsage().maxRSS * 1024;
     result.norm = await normThroughput(ist);
+    result.live = await benchLive(ist, readFileSync(liveStyle()), { sizes: LIVE_SIZES });
     ist.dispose();
   } else {
     const ort = await import('onnxruntime-web');
     result.rows = await benchOrt(ort, bytes, { threads, sizes, runs }, keep);
     result.rssBytes = process.resourceUsage().maxRSS * 1024;
+    result.live = await benchOrtLive(ort, readFileSync(liveStyle()), { threads, sizes: LIVE_SIZES });
   }
   process.stdout.write(JSON.stringify(result));
 }
@@ -102,6 +110,18 @@ function printNorm(norms) {
   }
 }
 
+// The live lines: frames per second of model.live() beside ORT on the same file.
+function printLive(lives) {
+  console.log(`\nmodel.live() with the built-in style '${STYLES[0].name}' (${STYLES[0].network} network, ` +
+    `styles/${STYLES[0].file}), RGBA frames in and out, median of ${LIVE_FRAMES} frames; ORT-web: session.run on ` +
+    'the same file with a planar float tensor (its RGBA conversions not counted):');
+  console.log('| frame | threads | instyle fps | ORT-web fps | ratio |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const [threads, a, b] of lives) {
+    a.forEach((r, i) => console.log(`| ${r.size} | ${threads} | ${r.fps.toFixed(1)} | ${b[i].fps.toFixed(1)} | ${(r.fps / b[i].fps).toFixed(2)}x |`));
+  }
+}
+
 // Instance norm as a model runner calls it: the tensor already in the WASM heap, in place, no
 // copies (the single-threaded engine, loaded directly; the same call the JS API makes), beside
 // a copy of the same bytes within the heap (TypedArray.copyWithin, a memmove in V8).
@@ -129,7 +149,7 @@ async function normInHeap() {
 async function nodeParent() {
   const dir = mkdtempSync(join(tmpdir(), 'instyle-bench-'));
   printHeader(`Node ${process.version}`, 'RSS MiB instyle / ORT');
-  const norms = [];
+  const norms = [], lives = [];
   for (const threads of THREADS) {
     const result = {};
     for (const engine of ['instyle', 'ort']) {
@@ -146,8 +166,10 @@ async function nodeParent() {
       printRow(threads, a, b, relativeDiff(ya, yb), `${mib(result.instyle.rssBytes)} / ${mib(result.ort.rssBytes)}`);
     });
     norms.push([threads, result.instyle.norm]);
+    lives.push([threads, result.instyle.live, result.ort.live]);
   }
   printNorm(norms);
+  printLive(lives);
   await normInHeap();
 }
 
