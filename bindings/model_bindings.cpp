@@ -53,6 +53,34 @@ val from_shape(const Shape& s) {
   return a;
 }
 
+// The photo part of a stylize call; false when a size is not positive (JS numbers arrive as
+// ints here, and a negative one must not wrap around in size_t).
+bool photo_input(instyle::model::StylizeInput* in, std::uintptr_t rgba, int width, int height,
+                 int target_w, int target_h, double scale, bool bgr) {
+  if (width < 1 || height < 1 || target_w < 1 || target_h < 1) return false;
+  in->rgba = reinterpret_cast<const uint8_t*>(rgba);
+  in->width = static_cast<std::size_t>(width);
+  in->height = static_cast<std::size_t>(height);
+  in->target_width = static_cast<std::size_t>(target_w);
+  in->target_height = static_cast<std::size_t>(target_h);
+  in->scale = static_cast<float>(scale);
+  in->bgr = bgr;
+  return true;
+}
+
+ModelStatus bad_sizes() {
+  return to_js(instyle::invalid_argument("image sizes must be positive"));
+}
+
+instyle::StylizeBlend blend_of(double scale, bool bgr, double strength, bool preserve_colors) {
+  instyle::StylizeBlend blend;
+  blend.scale = static_cast<float>(scale);
+  blend.bgr = bgr;
+  blend.strength = static_cast<float>(strength);
+  blend.preserve_colors = preserve_colors;
+  return blend;
+}
+
 class JsModel {
  public:
   ModelStatus load(std::uintptr_t bytes, double size) {
@@ -148,29 +176,16 @@ class JsModel {
   // kept for the blend and converted; the run starts. Second half after the steps.
   ModelStatus stylizeStart(std::uintptr_t rgba, int width, int height, int target_w, int target_h,
                            double scale, bool bgr, Statistics statistics) {
-    if (width < 1 || height < 1 || target_w < 1 || target_h < 1) {
-      return to_js(instyle::invalid_argument("image sizes must be positive"));
-    }
     instyle::model::StylizeInput in;
-    in.rgba = reinterpret_cast<const uint8_t*>(rgba);
-    in.width = static_cast<std::size_t>(width);
-    in.height = static_cast<std::size_t>(height);
-    in.target_width = static_cast<std::size_t>(target_w);
-    in.target_height = static_cast<std::size_t>(target_h);
-    in.scale = static_cast<float>(scale);
-    in.bgr = bgr;
+    if (!photo_input(&in, rgba, width, height, target_w, target_h, scale, bgr)) return bad_sizes();
     in.statistics = statistics;
     return to_js(session_.start(in));
   }
 
   ModelStatus stylizeFinish(std::uintptr_t out, double scale, bool bgr, double strength,
                             bool preserve_colors) {
-    instyle::StylizeBlend blend;
-    blend.scale = static_cast<float>(scale);
-    blend.bgr = bgr;
-    blend.strength = static_cast<float>(strength);
-    blend.preserve_colors = preserve_colors;
-    return to_js(session_.finish(reinterpret_cast<uint8_t*>(out), blend));
+    return to_js(session_.finish(reinterpret_cast<uint8_t*>(out),
+                                 blend_of(scale, bgr, strength, preserve_colors)));
   }
 
   // Stops a run between steps and lets go of its copies.
@@ -182,25 +197,14 @@ class JsModel {
   ModelStatus liveStylize(std::uintptr_t rgba, int width, int height, int target_w, int target_h,
                           double in_scale, double out_scale, bool bgr, double temporal,
                           std::uintptr_t out, double strength, bool preserve_colors) {
-    if (width < 1 || height < 1 || target_w < 1 || target_h < 1) {
-      return to_js(instyle::invalid_argument("image sizes must be positive"));
-    }
     instyle::model::StylizeInput in;
-    in.rgba = reinterpret_cast<const uint8_t*>(rgba);
-    in.width = static_cast<std::size_t>(width);
-    in.height = static_cast<std::size_t>(height);
-    in.target_width = static_cast<std::size_t>(target_w);
-    in.target_height = static_cast<std::size_t>(target_h);
-    in.scale = static_cast<float>(in_scale);
-    in.bgr = bgr;
+    if (!photo_input(&in, rgba, width, height, target_w, target_h, in_scale, bgr)) {
+      return bad_sizes();
+    }
     in.statistics = temporal > 0 ? Statistics::kSmooth : Statistics::kOwn;
     in.temporal = static_cast<float>(temporal);
-    instyle::StylizeBlend blend;
-    blend.scale = static_cast<float>(out_scale);
-    blend.bgr = bgr;
-    blend.strength = static_cast<float>(strength);
-    blend.preserve_colors = preserve_colors;
-    return to_js(live_.run(in, reinterpret_cast<uint8_t*>(out), blend));
+    return to_js(live_.run(in, reinterpret_cast<uint8_t*>(out),
+                           blend_of(out_scale, bgr, strength, preserve_colors)));
   }
 
   // Forgets the averaged statistics: the next frame starts from its own.

@@ -45,12 +45,17 @@ export async function benchInstyle(ist, bytes, { sizes, runs }, keep) {
   return rows;
 }
 
+// An onnxruntime-web session on its WASM SIMD backend with `threads` threads.
+async function ortSession(ort, bytes, threads) {
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.simd = true;
+  return ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+}
+
 // The same through onnxruntime-web's WASM backend. heapBytes() gives ORT's WASM heap size where
 // the caller can see it (Chromium workers), else the rows carry heap: null.
 export async function benchOrt(ort, bytes, { threads, sizes, runs, heapBytes = () => null }, keep) {
-  ort.env.wasm.numThreads = threads;
-  ort.env.wasm.simd = true;
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  const session = await ortSession(ort, bytes, threads);
   const name = session.inputNames[0];
   const rows = [];
   for (const size of sizes) {
@@ -103,9 +108,7 @@ export async function benchLive(ist, bytes, { sizes, frames = LIVE_FRAMES }) {
 }
 
 export async function benchOrtLive(ort, bytes, { threads, sizes, frames = LIVE_FRAMES }) {
-  ort.env.wasm.numThreads = threads;
-  ort.env.wasm.simd = true;
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  const session = await ortSession(ort, bytes, threads);
   const name = session.inputNames[0];
   const rows = [];
   for (const size of sizes) {
