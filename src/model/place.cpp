@@ -128,7 +128,6 @@ Status assign_arena(const Graph& g, Plan* plan) {
     } else if (buffer_of[r] >= 0) {
       pv.slot.kind = Slot::kArena;
       pv.slot.offset = static_cast<std::size_t>(placement.offsets[index[buffer_of[r]]]);
-      pv.buffer = index[buffer_of[r]];
     }
   }
   return Status();

@@ -38,7 +38,6 @@ struct PlannedValue {
   Shape shape;
   Slot slot;
   const Tensor* known = nullptr;  // constant (from the graph or folded for this size)
-  int buffer = -1;                // arena buffer, for kArena
 };
 
 struct Plan {
