@@ -374,6 +374,13 @@ export type LiveFrame =
 export interface LiveSession {
   /** Stylizes a frame; returns at once. `out`: a Uint8ClampedArray of width * height * 4 to fill. */
   stylize(frame: LiveFrame, options?: { out?: Uint8ClampedArray }): { data: Uint8ClampedArray; width: number; height: number };
+  /**
+   * Changes options between frames (size, temporal, strength, preserveColors; the others keep
+   * their values). The averaged statistics carry on.
+   */
+  update(options: LiveOptions): void;
+  /** The session's options as they are now, defaults filled in. */
+  readonly options: Required<LiveOptions>;
   /** Forgets the averaged statistics (a new scene): the next frame is normalized on its own. */
   reset(): void;
   readonly disposed: boolean;

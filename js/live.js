@@ -6,6 +6,7 @@
 //   const live = model.live({ size: 256 });
 //   const out = new Uint8ClampedArray(4 * 256 * 192);
 //   function onFrame(frame) { const r = live.stylize(frame, { out }); paint(r); }
+//   live.update({ strength: 0.5 });   // between frames
 //   live.reset();    // a new scene: forget the averaged statistics
 //   live.dispose();
 import { InstyleError } from './errors.js';
@@ -113,6 +114,26 @@ export class LiveSession {
     const result = out ?? new Uint8ClampedArray(w * h * 4);
     result.set(runtime.bytes().subarray(dst, dst + w * h * 4));
     return { data: result, width: w, height: h };
+  }
+
+  /**
+   * Changes options between frames: any of size, temporal, strength, preserveColors (the
+   * others keep their values). The averaged statistics carry on; call reset() for a new scene.
+   */
+  update(options) {
+    const op = 'live.update';
+    if (this.#disposed) throw new InstyleError('DISPOSED', `${op}: this live session was disposed`);
+    this.#port.check(op);
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalid(op, `options must be an object, got ${typeName(options)}`);
+    for (const k of Object.keys(options)) if (!LIVE_OPTIONS.includes(k)) throw invalid(op, `unknown option '${k}' (known: ${LIVE_OPTIONS.join(', ')})`);
+    const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.#options = liveOptions(op, { ...this.#options, ...defined });
+  }
+
+  /** The session's options as they are now. */
+  get options() {
+    const { size, ...rest } = this.#options;
+    return { size: Array.isArray(size) ? [...size] : size, ...rest };
   }
 
   /** Forgets the statistics averaged so far: the next frame is normalized on its own. */

@@ -46,18 +46,25 @@ const lab = createLab({
     showError(err);
   },
 });
+// Why the lab has stepped aside, if it has: reason -> message. It resumes when none is left.
+const labHolds = new Map();
+function holdLab(reason, message) {
+  if (message) labHolds.set(reason, message);
+  else labHolds.delete(reason);
+  if (labHolds.size) lab.pause([...labHolds.values()].at(-1));
+  else lab.resume();
+}
+
 const studio = createStudio({
   onError: showError,
   onPhotoFile: (file) => useFile(file).catch(showError),
   // A big run needs the memory the lab's worker holds: the lab steps aside until it ends.
   onBigJob: (job) => {
-    if (!job) {
-      lab.resume();
-      return;
-    }
-    const mp = `${(job.width * job.height / 1e6).toFixed(1).replace(/\.0$/, '')} MP`;
-    lab.pause(job.png ? `Paused while the studio makes a ${mp} PNG.` : `Paused while the studio stylizes a ${mp} photo.`);
+    const mp = job && `${(job.width * job.height / 1e6).toFixed(1).replace(/\.0$/, '')} MP`;
+    holdLab('big-job', job && (job.png ? `Paused while the studio makes a ${mp} PNG.` : `Paused while the studio stylizes a ${mp} photo.`));
   },
+  // The live camera wants every core it can get: the lab steps aside while it runs.
+  onLive: (running) => holdLab('live', running && 'Paused while the studio’s live camera runs.'),
 });
 // For the browser tests and the curious console: instyleDemo.lab.snapshot() gives the panels' pixels.
 globalThis.instyleDemo = { lab, studio };

@@ -427,6 +427,78 @@ for (const isolation of [true, false]) {
       await page.waitForFunction(() => document.getElementById('photo-name').textContent !== 'camera.png');
     });
 
+    // Live mode: Chromium's fake camera (a moving test pattern), stylized by the live worker on
+    // the live canvas; the rate shown, the style, strength and size changed while it runs, a
+    // snapshot downloaded, the lab paused meanwhile and resumed after.
+    test('Live camera: frames painted at a rate shown, style and size change while it runs', async () => {
+      if (!isolation) return; // one pass is enough; the engine's threads are checked above
+      const stats = () => page.evaluate(() => globalThis.instyleDemo.studio.live.stats());
+      const frames = () => page.getByTestId('live-view').evaluate((v) => Number(v.dataset.frames));
+      const styles = await page.locator('#builtin-styles option').evaluateAll((os) => os.map((o) => o.value));
+      assert.ok(styles.length >= 2, `two built-in styles to switch between, got ${styles}`);
+      await page.getByTestId('style-select').selectOption(styles[0]);
+      await page.getByTestId('live-button').click();
+      try {
+        await page.waitForFunction(() => Number(document.querySelector('[data-testid="live-view"]').dataset.frames) >= 8, null, { timeout: 60_000 });
+        await page.waitForFunction(() => Number(document.querySelector('[data-testid="live-fps"]').textContent) > 0, null, { timeout: 10_000 });
+        const fps = await figure(page, 'live-fps');
+        console.log(`# live mode in Chromium: ${fps} frames/s at 256 px (the fake camera gives at most its own rate)`);
+        assert.equal(await page.getByTestId('lab-paused').isHidden(), false, 'the lab steps aside');
+        assert.equal(await page.getByTestId('stylize-button').isDisabled(), true);
+        const a = await stats();
+        assert.deepEqual([a.width, a.height], [256, 192], 'the camera 640 x 480 at long side 256');
+        // The camera's pattern moves: later frames differ.
+        const before = await frames();
+        await page.waitForFunction((n) => Number(document.querySelector('[data-testid="live-view"]').dataset.frames) >= n + 4, before);
+        const b = await stats();
+        assert.notEqual(b.checksum, a.checksum, 'new frames are painted');
+        // What is on screen is the painted frame, not a blank canvas.
+        const shot = PNG.sync.read(await page.getByTestId('live-canvas').screenshot());
+        let lo = 255, hi = 0;
+        for (let i = 0; i < shot.data.length; i += 4) {
+          lo = Math.min(lo, shot.data[i + 1]);
+          hi = Math.max(hi, shot.data[i + 1]);
+        }
+        assert.ok(hi - lo > 40, `the live canvas shows a picture (green ${lo}..${hi})`);
+        await page.screenshot({ path: `${SCREENSHOTS}/studio-live.png` });
+
+        // Another style while it runs: its own palette.
+        await page.getByTestId('style-select').selectOption(styles[1]);
+        const name1 = styles[1].slice('builtin:'.length);
+        await page.waitForFunction((n) => document.querySelector('[data-testid="live-status"]').textContent.includes(n), name1, { timeout: 30_000 });
+        const mark = await frames();
+        await page.waitForFunction((n) => Number(document.querySelector('[data-testid="live-view"]').dataset.frames) >= n + 3, mark);
+        const c = await stats();
+        const moved = Math.hypot(...c.mean.map((v, i) => v - b.mean[i]));
+        assert.ok(moved > 8, `the second style paints in other colours (mean RGB ${b.mean.map(Math.round)} -> ${c.mean.map(Math.round)})`);
+
+        // Strength, colours and size reach the running session.
+        await setSlider(page, 'strength-slider', 0.3);
+        await page.getByTestId('preserve-colors').check();
+        await page.getByTestId('live-size').selectOption('384');
+        await page.waitForFunction(async () => (await globalThis.instyleDemo.studio.live.stats()).width === 384, null, { timeout: 30_000 });
+        const d = await stats();
+        assert.deepEqual(d.options, { size: 384, temporal: d.options.temporal, strength: 0.3, preserveColors: true });
+        assert.equal(d.height, 288);
+
+        const [file] = await Promise.all([
+          page.waitForEvent('download', { timeout: 30_000 }),
+          page.getByTestId('live-snapshot').click(),
+        ]);
+        assert.match(file.suggestedFilename(), new RegExp(`^camera-${name1}\\.png$`));
+        const png = PNG.sync.read(readFileSync(await file.path()));
+        assert.deepEqual([png.width, png.height], [384, 288]);
+      } finally {
+        await setSlider(page, 'strength-slider', 1);
+        await page.getByTestId('preserve-colors').uncheck();
+        await page.getByTestId('live-button').click();
+      }
+      await page.waitForFunction(() => document.querySelector('[data-testid="live-fps"]').textContent === '–');
+      assert.equal(await page.getByTestId('live-view').isHidden(), true);
+      await page.waitForFunction(() => document.querySelector('[data-testid="lab-paused"]').hidden, null, { timeout: 10_000 });
+      await page.waitForFunction(() => !document.querySelector('[data-testid="stylize-button"]').disabled, null, { timeout: 60_000 });
+    });
+
     test('phone width: panels fit, nothing overflows sideways', async () => {
       if (!isolation) return; // the layout does not depend on isolation: one pass is enough
       const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });

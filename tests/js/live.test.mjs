@@ -123,6 +123,35 @@ for (const threads of VARIANTS) {
       }
     });
 
+    test('update() changes strength, colours and size between frames, as a new session would', () => {
+      const f = frame(96, 64);
+      let live = model.live({ size: 64, temporal: 0 });
+      try {
+        const full = live.stylize(f).data;
+        live.update({ strength: 0.4, preserveColors: true });
+        assert.deepEqual(live.options, { size: 64, temporal: 0, strength: 0.4, preserveColors: true });
+        const soft = live.stylize(f).data;
+        assert.notDeepEqual(soft, full);
+        live.dispose();
+        const fresh = model.live({ size: 64, temporal: 0, strength: 0.4, preserveColors: true });
+        assert.deepEqual(soft, fresh.stylize(f).data, 'as a session made with those options');
+        fresh.dispose();
+        live = model.live({ size: 64, temporal: 0, strength: 0.4 });
+        live.update({ size: 48, strength: undefined });
+        const r = live.stylize(f);
+        assert.deepEqual([r.width, r.height], [48, 32]);
+        assert.equal(live.options.strength, 0.4, 'undefined leaves an option as it was');
+        const expect = (fn, pattern) => assert.throws(fn, (e) => e instanceof InstyleError && e.code === 'INVALID_ARGUMENT' && pattern.test(e.message));
+        expect(() => live.update({ strength: 2 }), /^live.update: strength must be a number in \[0, 1\]/);
+        expect(() => live.update({ fps: 30 }), /^live.update: unknown option 'fps'/);
+        expect(() => live.update(null), /^live.update: options must be an object/);
+        assert.equal(live.options.strength, 0.4, 'a failed update changes nothing');
+      } finally {
+        live.dispose();
+      }
+      assert.throws(() => live.update({ strength: 1 }), (e) => e.code === 'DISPOSED');
+    });
+
     test('errors name what was wrong; the model and session stay usable', () => {
       const expect = (fn, code, pattern) => assert.throws(fn, (e) => e instanceof InstyleError && e.code === code && pattern.test(e.message));
       expect(() => model.live({ size: 0 }), 'INVALID_ARGUMENT', /^live: size must be/);

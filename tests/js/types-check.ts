@@ -48,14 +48,18 @@ async function main(): Promise<void> {
   const live = style.live({ size: [320, 240], temporal: 0.8, strength: 0.9, preserveColors: false });
   const frame = live.stylize({ data: new Uint8ClampedArray(4 * 8 * 8), width: 8, height: 8 }, { out: new Uint8ClampedArray(4 * 320 * 240) });
   const framePixels: Uint8ClampedArray = frame.data;
+  live.update({ strength: 0.5 });
+  const strength: number = live.options.strength;
   live.reset();
   live.dispose();
   // @ts-expect-error size is a number or [width, height]
   style.live({ size: '256' });
+  // @ts-expect-error update takes live's options only
+  live.update({ fps: 30 });
   // @ts-expect-error live.stylize returns at once, not a promise
   await live.stylize(frame).then(() => 0);
 
-  console.log(y, stats, bn, trainMean, ln, gn, ada, conv, outShape, threads, variant, v, mem, framePixels);
+  console.log(y, stats, bn, trainMean, ln, gn, ada, conv, outShape, threads, variant, v, mem, framePixels, strength);
   ist.dispose();
 }
 

@@ -7,6 +7,8 @@
 // side, which the sliders blend here. Download asks the worker for the full-size PNG.
 
 import { blendStylized } from './blend.js';
+import { createLive } from './live.js';
+import { saveBlob } from '../common/download.js';
 import { PREVIEW_MAX, fitSize } from '../common/images.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,8 +24,8 @@ const BIG_JOB_PIXELS = 1_500_000;
 
 // onPhotoFile(file): a photo dropped on the studio (the page makes it the photo of both).
 // onBigJob({ width, height, png }) when a big run (or its PNG, png: true) starts, and
-// onBigJob(null) when it ends.
-export function createStudio({ onError, onPhotoFile, onBigJob }) {
+// onBigJob(null) when it ends. onLive(running): the live camera started or stopped.
+export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
   const el = {
     style: $('style-select'),
     builtin: $('builtin-styles'),
@@ -71,7 +73,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob }) {
 
   function refreshButtons() {
     const busy = Boolean(job);
-    el.stylize.disabled = busy || Boolean(exporting) || !workerReady || !current.loaded || !photo;
+    el.stylize.disabled = busy || Boolean(exporting) || !workerReady || !current.loaded || !photo || live.running();
     el.cancel.disabled = !busy;
     el.download.disabled = busy || !preview || Boolean(exporting);
     el.style.disabled = busy;
@@ -152,7 +154,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob }) {
       }
       case 'png':
         if (exporting && msg.id === exporting.id) {
-          save(msg.blob, exporting.fileName);
+          saveBlob(msg.blob, exporting.fileName);
           endExport();
         }
         break;
@@ -222,6 +224,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob }) {
     }
     previousValue = el.style.value;
     loadChoice(el.style.value);
+    live.setStyle(liveStyle());
   });
   el.modelInput.addEventListener('change', () => {
     const file = el.modelInput.files?.[0];
@@ -364,22 +367,17 @@ export function createStudio({ onError, onPhotoFile, onBigJob }) {
     }, CANCEL_GRACE_MS);
   }
 
-  function save(blob, fileName) {
-    const url = URL.createObjectURL(blob);
-    const a = Object.assign(document.createElement('a'), { href: url, download: fileName });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  }
-
   el.stylize.addEventListener('click', () => stylize().catch(onError));
   el.cancel.addEventListener('click', cancel);
   el.strength.addEventListener('input', () => {
     el.strengthValue.textContent = `${Math.round(el.strength.valueAsNumber * 100)} %`;
     showResult();
+    live.setOptions({ strength: el.strength.valueAsNumber });
   });
-  el.preserve.addEventListener('change', showResult);
+  el.preserve.addEventListener('change', () => {
+    showResult();
+    live.setOptions({ preserveColors: el.preserve.checked });
+  });
   el.split.addEventListener('input', applySplit);
   // The full-size PNG, blended by the worker at the sliders' settings.
   el.download.addEventListener('click', () => {
@@ -405,10 +403,30 @@ export function createStudio({ onError, onPhotoFile, onBigJob }) {
     refreshButtons();
   }
 
+  // --- live camera ----------------------------------------------------------------------------
+
+  // The chosen style as the live worker loads it: a built-in style's name, or a model's bytes.
+  function liveStyle() {
+    const value = el.style.value;
+    if (value.startsWith('builtin:')) return { name: value.slice(8) };
+    const user = userModels.get(value);
+    return user ? { name: user.name, bytes: user.bytes } : null;
+  }
+
+  const live = createLive({
+    getStyle: liveStyle,
+    getOptions: () => ({ strength: el.strength.valueAsNumber, preserveColors: el.preserve.checked }),
+    onError,
+    onRunning: (running) => {
+      refreshButtons();
+      onLive?.(running);
+    },
+  });
+
   el.strengthValue.textContent = `${Math.round(el.strength.valueAsNumber * 100)} %`;
   applySplit();
   startWorker();
   refreshButtons();
 
-  return { setPhoto };
+  return { setPhoto, live };
 }
