@@ -21,6 +21,7 @@
 #include "heap_buffer.h"
 #include "image.h"
 #include "model/model.h"
+#include "model/profile.h"
 #include "model/session.h"
 #include "resize.h"
 
@@ -133,6 +134,33 @@ class JsModel {
     r.set("workspaceBytes", static_cast<double>(i.workspace_bytes));
     r.set("ioBytes", static_cast<double>(i.io_bytes));
     r.set("peakBytes", static_cast<double>(i.peak_bytes));
+    return r;
+  }
+
+  // Times every step (model/profile.h) over `runs` runs of the input at `input` (a heap address
+  // of the shape's floats): {code, message, text (the table), steps: [{label, group, output,
+  // flops, ms}]}. For scripts/profile.mjs; not part of the package's API.
+  val profile(std::uintptr_t input, val shape, int runs) {
+    session_.cancel();
+    val r = val::object();
+    auto steps = instyle::model::profile(*model_, {reinterpret_cast<const float*>(input)},
+                                         {to_shape(shape)}, runs);
+    r.set("code", std::string(instyle::error_code_name(steps.status().code())));
+    r.set("message", steps.status().message());
+    if (!steps.ok()) return r;
+    val list = val::array();
+    for (std::size_t i = 0; i < steps.value().size(); ++i) {
+      const auto& s = steps.value()[i];
+      val step = val::object();
+      step.set("label", s.label);
+      step.set("group", s.group);
+      step.set("output", from_shape(s.output));
+      step.set("flops", s.flops);
+      step.set("ms", s.ms);
+      list.set(i, step);
+    }
+    r.set("steps", list);
+    r.set("text", instyle::model::format_profile(steps.value()));
     return r;
   }
 
@@ -275,6 +303,7 @@ EMSCRIPTEN_BINDINGS(instyle_model) {
       .function("inputDims", &JsModel::inputDims)
       .function("info", &JsModel::info)
       .function("start", &JsModel::start)
+      .function("profile", &JsModel::profile)
       .function("step", &JsModel::step)
       .function("done", &JsModel::done)
       .function("progress", &JsModel::progress)

@@ -63,6 +63,11 @@ if(INSTYLE_CLANGXX AND EXISTS ${CMAKE_SOURCE_DIR}/scripts/fuzz.sh)
   set_tests_properties(onnx_reader_fuzz PROPERTIES TIMEOUT 1200)
 endif()
 
+# Where a network's time goes, step by step: ./build/instyle_profile MODEL.onnx 256x256
+add_executable(instyle_profile ${CMAKE_SOURCE_DIR}/tools/profile.cpp)
+target_compile_options(instyle_profile PRIVATE ${INSTYLE_ARCH_FLAGS} -O3)
+target_link_libraries(instyle_profile PRIVATE instyle_core)
+
 # Microbenchmarks (not part of the tests): ./build/instyle_bench
 find_package(benchmark QUIET)
 file(GLOB INSTYLE_BENCH_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bench/*.cpp)

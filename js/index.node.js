@@ -38,25 +38,34 @@ function resolveThreads(threads) {
  */
 export async function init(options = {}) {
   const threads = resolveThreads(options?.threads);
-  let runtime;
+  const runtime = await loadNodeRuntime(threads);
+  return new Instyle(runtime, { variant: threads === 1 ? 'simd' : 'simd-threads', readAsset: (url) => readFile(url) });
+}
+
+/**
+ * The engine's runtime (bindings/runtime.js) with this many threads: the single-threaded build
+ * for 1, the threads build otherwise. For tools that call the bindings directly
+ * (scripts/profile.mjs); applications use init().
+ * @internal
+ */
+export async function loadNodeRuntime(threads) {
   if (threads === 1) {
     const [{ default: create }, wasmBinary] = await Promise.all([
       import('../dist/instyle-simd-node.mjs'),
       readFile(new URL('../dist/instyle-simd-web.wasm', import.meta.url)),
     ]);
-    runtime = await loadRuntime(create, { wasmBinary });
-  } else {
-    const [{ default: create }, wasmBinary] = await Promise.all([
-      import('../dist/instyle-simd-threads-node.mjs'),
-      readFile(new URL('../dist/instyle-simd-threads-web.wasm', import.meta.url)),
-    ]);
-    runtime = await loadRuntime(create, {
-      wasmBinary,
-      threads,
-      scriptUrl: new URL('../dist/instyle-simd-threads-node.mjs', import.meta.url).href,
-      workerUrl: fileURLToPath(new URL('../dist/instyle-simd-threads-node.worker.cjs', import.meta.url)),
-    });
-    runtime.unrefThreads();
+    return loadRuntime(create, { wasmBinary });
   }
-  return new Instyle(runtime, { variant: threads === 1 ? 'simd' : 'simd-threads', readAsset: (url) => readFile(url) });
+  const [{ default: create }, wasmBinary] = await Promise.all([
+    import('../dist/instyle-simd-threads-node.mjs'),
+    readFile(new URL('../dist/instyle-simd-threads-web.wasm', import.meta.url)),
+  ]);
+  const runtime = await loadRuntime(create, {
+    wasmBinary,
+    threads,
+    scriptUrl: new URL('../dist/instyle-simd-threads-node.mjs', import.meta.url).href,
+    workerUrl: fileURLToPath(new URL('../dist/instyle-simd-threads-node.worker.cjs', import.meta.url)),
+  });
+  runtime.unrefThreads();
+  return runtime;
 }

@@ -428,6 +428,11 @@ size_t conv2d_workspace_size(const Conv2dShape& s) {
   return winograd_eligible(s) ? winograd_workspace_size(s) : make_plan(s).workspace;
 }
 
+const char* conv2d_algorithm(const Conv2dShape& s) {
+  if (winograd_eligible(s)) return "winograd";
+  return make_plan(s).direct ? "direct" : "im2col";
+}
+
 void conv2d_f32(float* y, const float* x, const float* w, const float* bias, const Conv2dShape& s,
                 bool relu, float* workspace) {
   // 3x3 stride-1 convolutions with enough channels take the Winograd path (winograd.h).

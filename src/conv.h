@@ -49,6 +49,9 @@ struct Conv2dShape {
 // Scratch floats conv2d_f32 needs for this shape (may be 0).
 std::size_t conv2d_workspace_size(const Conv2dShape& s);
 
+// Which kernel conv2d_f32 takes for this shape: "winograd", "direct" or "im2col" (profiles).
+const char* conv2d_algorithm(const Conv2dShape& s);
+
 void conv2d_f32(float* y, const float* x, const float* w, const float* bias, const Conv2dShape& s,
                 bool relu, float* workspace);
 // Direct seven-loop reference in double; ignores `workspace`.

@@ -69,11 +69,14 @@ Axis through_pad(const Axis& in, std::size_t before);
 //   bool may_overwrite(std::size_t input) const;             output may share that input's
 //                                                            buffer (element-wise in place)
 //   Status field(const Plan&, const Step&, Axis axes[2]) const;  receptive field, H and W
+//   std::string describe() const;                            what a profile shows beside the
+//                                                            ONNX op ("" for nothing more)
 struct StepDefaults {
   double flops(std::size_t out) const { return 2.0 * static_cast<double>(out); }
   std::size_t prepare(int) { return 0; }                                      // no workspace
   bool may_overwrite(std::size_t) const { return false; }                     // a buffer of its own
   Status field(const Plan&, const Step&, Axis[2]) const { return Status(); }  // per pixel
+  std::string describe() const { return {}; }
 };
 
 // steps/conv.cpp. conv.N is the batch; the driver (threaded.h) runs one sample at a time with
@@ -88,6 +91,7 @@ struct ConvStep : StepDefaults {
   double flops(std::size_t) const { return conv.flops(); }
   std::size_t prepare(int threads);
   Status field(const Plan&, const Step&, Axis axes[2]) const;
+  std::string describe() const;  // "9x9/1 3->16 direct", "3x3/1 64->64 up2 winograd"
 };
 
 // steps/conv.cpp too: the scatter kernel of conv_transpose.h, one thread.

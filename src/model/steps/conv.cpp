@@ -135,6 +135,16 @@ Status ConvStep::run(const StepArgs& a) const {
   return Status();
 }
 
+std::string ConvStep::describe() const {
+  const Conv2dShape& c = conv;
+  std::string d = std::to_string(c.kH) + "x" + std::to_string(c.kW) + "/" +
+                  std::to_string(c.stride_h) + " " + std::to_string(c.C) + "->" +
+                  std::to_string(c.O);
+  if (c.groups > 1) d += " g" + std::to_string(c.groups);
+  if (c.up_h > 1 || c.up_w > 1) d += " up" + std::to_string(c.up_h);
+  return d + " " + conv2d_algorithm(c);
+}
+
 Status ConvStep::field(const Plan&, const Step&, Axis axes[2]) const {
   // A folded upsampling first (conv.h: up_h, up_w), then the kernel.
   const Conv2dShape& c = conv;
