@@ -41,9 +41,11 @@ const CHROMIUM_ARGS = [
   '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 const THREADS = [1, 2];
-// model.live() at these sizes (square frames), with the package's default built-in style.
+// model.live() at these sizes (square frames), with the first built-in style made for video
+// (network 'live'), or else the default style.
 const LIVE_SIZES = [256, 384];
-const liveStyle = () => join(ROOT, 'styles', `${STYLES[0].file}`);
+const LIVE_STYLE = STYLES.find((s) => s.network === 'live') ?? STYLES[0];
+const liveStyle = () => join(ROOT, 'styles', LIVE_STYLE.file);
 
 const { values: opt } = parseArgs({
   options: {
@@ -112,8 +114,8 @@ function printNorm(norms) {
 
 // The live lines: frames per second of model.live() beside ORT on the same file.
 function printLive(lives) {
-  console.log(`\nmodel.live() with the built-in style '${STYLES[0].name}' (${STYLES[0].network} network, ` +
-    `styles/${STYLES[0].file}), RGBA frames in and out, median of ${LIVE_FRAMES} frames; ORT-web: session.run on ` +
+  console.log(`\nmodel.live() with the built-in style '${LIVE_STYLE.name}' (${LIVE_STYLE.network} network, ` +
+    `styles/${LIVE_STYLE.file}), RGBA frames in and out, median of ${LIVE_FRAMES} frames; ORT-web: session.run on ` +
     'the same file with a planar float tensor (its RGBA conversions not counted):');
   console.log('| frame | threads | instyle fps | ORT-web fps | ratio |');
   console.log('| --- | --- | --- | --- | --- |');
@@ -170,13 +172,37 @@ async function nodeParent() {
   }
   printNorm(norms);
   printLive(lives);
+  await printFlicker();
   await normInHeap();
+}
+
+// Flicker (bench/js/flicker.mjs) of the live style and, for comparison, the default style.
+async function printFlicker() {
+  const { FLICKER, measureFlicker, panFrames } = await import('./flicker.mjs');
+  const { init } = await import('../../js/index.node.js');
+  const ist = await init({ threads: 1 });
+  const frames = panFrames();
+  console.log(`\nFlicker (bench/js/flicker.mjs): ${FLICKER.frames} frames of ${FLICKER.width}x${FLICKER.height} panning ` +
+    `${FLICKER.pan} px per frame with noise of sigma ${FLICKER.sigma}, mean |change| per byte between consecutive ` +
+    'frames aligned by the pan:');
+  console.log('| style | network | temporal | camera frames | stylized | ratio |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const style of new Set([LIVE_STYLE, STYLES[0]])) {
+    const model = await ist.loadStyle(style.name);
+    for (const temporal of [undefined, 0]) {
+      const r = measureFlicker(model, { temporal }, frames);
+      console.log(`| ${style.name} | ${style.network} | ${temporal ?? 'default'} | ${r.input.toFixed(2)} | ` +
+        `${r.output.toFixed(2)} | ${(r.output / r.input).toFixed(2)}x |`);
+    }
+    model.dispose();
+  }
+  ist.dispose();
 }
 
 // In the page (this function's source is sent there): one module Worker per engine, started
 // after the previous one ended, then the difference between the outputs, so that only numbers
 // come back to Node.
-async function comparePairInPage({ threads, sizes, runs }) {
+async function comparePairInPage({ threads, sizes, runs, liveFile, liveSizes }) {
   const { relativeDiff } = await import('/bench/js/common.mjs');
   const run = (engine) => new Promise((resolve, reject) => {
     const worker = new Worker('/bench/js/browser-worker.mjs', { type: 'module' });
@@ -189,12 +215,12 @@ async function comparePairInPage({ threads, sizes, runs }) {
       worker.terminate();
       reject(new Error(`${engine} worker: ${e.message || 'failed to load'}`));
     };
-    worker.postMessage({ engine, threads, sizes, runs });
+    worker.postMessage({ engine, threads, sizes, runs, liveFile, liveSizes });
   });
   const instyle = await run('instyle');
   const ort = await run('ort');
   const diffs = instyle.rows.map(({ size }) => relativeDiff(instyle.outputs[size], ort.outputs[size]));
-  return { instyle: instyle.rows, ort: ort.rows, diffs, norm: instyle.norm, isolated: crossOriginIsolated };
+  return { instyle: instyle.rows, ort: ort.rows, diffs, norm: instyle.norm, live: [instyle.live, ort.live], isolated: crossOriginIsolated };
 }
 
 async function browserParent() {
@@ -210,14 +236,16 @@ async function browserParent() {
     await page.goto(`${server.origin}/bench/js/browser.html`);
     printHeader(`headless Chromium ${browser.version()}, each engine in its own module Web Worker`,
       'ORT wasm heap MiB');
-    const norms = [];
+    const norms = [], lives = [];
     for (const threads of THREADS) {
-      const r = await page.evaluate(comparePairInPage, { threads, sizes, runs });
+      const r = await page.evaluate(comparePairInPage, { threads, sizes, runs, liveFile: `/styles/${LIVE_STYLE.file}`, liveSizes: LIVE_SIZES });
       if (!r.isolated) throw new Error('the bench page is not cross-origin isolated: no WASM threads');
       r.instyle.forEach((a, i) => printRow(threads, a, r.ort[i], r.diffs[i], mib(r.ort[i].heap)));
       norms.push([threads, r.norm]);
+      lives.push([threads, ...r.live]);
     }
     printNorm(norms);
+    printLive(lives);
   } finally {
     await browser.close();
     await server.close();

@@ -34,7 +34,8 @@ from transformer_net import ARCHS, TransformerNet, count_params  # noqa: E402
 
 # Settings a resumed run takes from its checkpoint rather than the command line.
 FIXED = ["style", "arch", "size", "batch", "style_size", "content_weight", "style_weight",
-         "tv_weight", "range_weight", "lr", "min_crop", "seed", "loss", "identity_steps", "style_ramp"]
+         "tv_weight", "range_weight", "lr", "min_crop", "seed", "loss", "identity_steps", "style_ramp",
+         "stability_weight", "stability_noise", "stability_shift"]
 
 
 def saved_settings(args):
@@ -44,6 +45,9 @@ def saved_settings(args):
     args.setdefault("loss", loss_spec("mnv2"))
     args.setdefault("identity_steps", 0)
     args.setdefault("style_ramp", 0)
+    args.setdefault("stability_weight", 0.0)
+    args.setdefault("stability_noise", 0.0)
+    args.setdefault("stability_shift", 0)
     if not isinstance(args.get("style_size"), list):
         args["style_size"] = [args["style_size"]]
     return args
@@ -76,6 +80,12 @@ def parse_args(argv=None):
     ap.add_argument("--style-weight", type=float, default=1.0, help="on the sum of the per-layer style losses, each 1 for a photo")
     ap.add_argument("--tv-weight", type=float, default=1.0)
     ap.add_argument("--range-weight", type=float, default=10.0, help="on outputs outside 0..1 (squared)")
+    ap.add_argument("--stability-weight", type=float, default=0.0,
+                    help="on the mean absolute difference between the outputs of a photo and of the same photo "
+                         "with noise and a shift (video: Gupta et al. 2017); 0: off")
+    ap.add_argument("--stability-noise", type=float, default=6.0,
+                    help="stability term: Gaussian noise up to this sigma (0..255 units, drawn per batch)")
+    ap.add_argument("--stability-shift", type=int, default=2, help="stability term: shifts up to this many pixels")
     ap.add_argument("--lr", type=float, default=1e-3, help="Adam; decays linearly to lr/10 over the last 30%% of steps")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1, help="torch threads; 0: all cores. On a shared machine two threads can be 5x slower than one (OpenMP waits for a descheduled thread)")
@@ -186,12 +196,31 @@ class Trainer:
         t["range"] = (torch.relu(y - 1) + torch.relu(-y)).pow(2).mean()
         total = (a.content_weight * t["content"] + ramp * a.style_weight * t["style"] + a.tv_weight * t["tv"]
                  + a.range_weight * t["range"])
+        if a.stability_weight:
+            t["stable"] = self.stability(x, y)
+            total = total + a.stability_weight * t["stable"]
         self.opt.zero_grad(set_to_none=True)
         total.backward()
         self.opt.step()
         self.step += 1
         t["total"] = total
         return {k: v.item() for k, v in t.items()}
+
+    def stability(self, x, y):
+        """Mean absolute difference between the output y of the batch x and the output of the same
+        photos moved by up to stability_shift pixels with camera-like noise, compared where both
+        see the same pixels, away from the borders (where padding differs). A network that
+        amplifies noise, or paints strokes that depend on where the image starts, flickers."""
+        a = self.a
+        s = a.stability_shift
+        dy, dx = (int(v) for v in torch.randint(-s, s + 1, (2,)))
+        size = x.shape[-1]
+        moved = x[:, :, s + dy:size - s + dy, s + dx:size - s + dx]
+        sigma = float(torch.rand(())) * a.stability_noise / 255
+        y2 = self.net.forward01(moved + sigma * torch.randn_like(moved))
+        m = 16  # a border wider than the padding's reach into the picture matters little
+        same = y[:, :, s + dy + m:size - s + dy - m, s + dx + m:size - s + dx - m]
+        return (y2[:, :, m:-m, m:-m].clamp(0, 1) - same.clamp(0, 1)).abs().mean()
 
     def save(self):
         os.makedirs(self.folder, exist_ok=True)
@@ -236,7 +265,7 @@ class Trainer:
             n += 1
             if self.step % a.log_every == 0 or self.step == a.steps:
                 avg = {k: v / counts[k] for k, v in sums.items()}
-                main = " ".join(f"{k} {avg[k]:.4f}" for k in ("total", "identity", "content", "style", "tv", "range")
+                main = " ".join(f"{k} {avg[k]:.4f}" for k in ("total", "identity", "content", "style", "tv", "range", "stable")
                                 if k in avg)
                 layers = " ".join(f"{avg[k]:.3f}" for k in avg if k.startswith("style_"))
                 self.log(f"step {self.step} {self.seconds / 3600:.3f}h {(time.time() - window) / n:.2f}s/step "

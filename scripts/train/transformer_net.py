@@ -1,8 +1,8 @@
 """The feed-forward style network (Johnson et al. 2016 with instance normalization, the layout of
-pytorch/examples' fast_neural_style) in two sizes, written for instyle's ONNX runner: only Pad
+pytorch/examples' fast_neural_style) in three sizes, written for instyle's ONNX runner: only Pad
 (reflect), Conv, InstanceNormalization, Relu, Add and Resize (nearest) appear in its export.
 
-    net = TransformerNet.build("light")      # or "full"
+    net = TransformerNet.build("light")      # or "full", "live"
     y = net(x)                               # x, y: N,3,H,W RGB, 0..255 in and out (zoo convention)
 
 Internally it works on 0..1 images; the 1/255 and 255 scales live in the first and last conv
@@ -15,9 +15,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 ARCHS = {
-    # channels of the three resolutions, residual blocks
+    # channels of the three resolutions, residual blocks, first and last kernel size
     "full": dict(channels=(32, 64, 128), blocks=5),
     "light": dict(channels=(16, 32, 64), blocks=3),
+    # For video: the light network with 3x3 first and last layers. In instyle's WebAssembly
+    # build the light network's two 9x9 convolutions (3 -> 16 and 16 -> 3: few channels, so
+    # neither Winograd nor much register reuse) take 37% of a frame at about 30 GFLOP/s while
+    # holding 23% of its FLOPs (npm run profile); at 3x3 they cost a ninth. The residual blocks
+    # at a quarter of the resolution still see far (receptive field 37 px instead of 61).
+    "live": dict(channels=(16, 32, 64), blocks=3, first_k=3, last_k=3),
 }
 
 
@@ -46,13 +52,13 @@ class ResidualBlock(nn.Module):
 
 
 class TransformerNet(nn.Module):
-    def __init__(self, channels=(32, 64, 128), blocks=5):
+    def __init__(self, channels=(32, 64, 128), blocks=5, first_k=9, last_k=9):
         super().__init__()
         c1, c2, c3 = channels
-        self.encoder = nn.Sequential(ConvINReLU(3, c1, 9), ConvINReLU(c1, c2, 3, 2), ConvINReLU(c2, c3, 3, 2))
+        self.encoder = nn.Sequential(ConvINReLU(3, c1, first_k), ConvINReLU(c1, c2, 3, 2), ConvINReLU(c2, c3, 3, 2))
         self.residual = nn.Sequential(*[ResidualBlock(c3) for _ in range(blocks)])
         self.decoder = nn.Sequential(ConvINReLU(c3, c2, 3, upsample=True), ConvINReLU(c2, c1, 3, upsample=True),
-                                     ConvLayer(c1, 3, 9))
+                                     ConvLayer(c1, 3, last_k))
         # 0..255 at the interface, 0..1 inside; fold_io_scale() moves these into the weights.
         self.in_scale = 1 / 255
         self.out_scale = 255.0
