@@ -28,11 +28,6 @@ std::vector<uint8_t> photo(std::size_t w, std::size_t h, uint32_t seed) {
   return v;
 }
 
-// The statistics a kRecord run kept, read back through a replay-free copy of the session's.
-NormStats recorder_stats(const StylizeSession& s) {
-  return s.statistics();
-}
-
 Status run_to_end(Model& m) {
   while (!m.done()) INSTYLE_RETURN_IF_ERROR(m.step(1));
   return Status();
