@@ -392,7 +392,7 @@ export class Instyle {
 
   /**
    * The styles this package ships, trained by the project (docs/training.md): name, title,
-   * network ('light' or 'full'), file size, training steps and hours, and the artwork with its
+   * network ('full', 'light' or 'live': made for video), file size, training steps and hours, and the artwork with its
    * author and licence. The first is the default.
    */
   styles() {

@@ -272,7 +272,11 @@ export interface StyleInfo {
   title: string;
   file: string;
   bytes: number;
-  network: 'light' | 'full';
+  /**
+   * 'full' and 'light' for photos; 'live' for video (model.live()): 3x3 first and last layers
+   * for speed, trained to change little when the camera's noise does.
+   */
+  network: 'light' | 'full' | 'live';
   trainingSteps: number;
   trainingHours: number;
   trainingSize: number;

@@ -25,4 +25,17 @@ int num_threads();
 void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn,
                   std::size_t grain = 1);
 
+// While one of these lives, threads waiting for the next job poll for it for a while (about
+// 2 ms) before they sleep: for a chain of jobs with little between them, such as the steps of
+// a network, where a sleeping thread's wake-up costs more than the job (parallel.cpp). Without
+// one, a waiting thread sleeps at once, so that callers who run single jobs between other work
+// (the invariance lab's one op at a time) do not have idle threads spinning beside them.
+class KeepThreadsWarm {
+ public:
+  KeepThreadsWarm();
+  ~KeepThreadsWarm();
+  KeepThreadsWarm(const KeepThreadsWarm&) = delete;
+  KeepThreadsWarm& operator=(const KeepThreadsWarm&) = delete;
+};
+
 }  // namespace instyle

@@ -195,6 +195,7 @@ Status Model::start(std::vector<const float*> inputs, const std::vector<Shape>& 
 
 Status Model::step(std::size_t max_steps) {
   if (!exec_) return invalid_argument("no run in progress");
+  const KeepThreadsWarm warm;  // the steps follow one another closely (parallel.h)
   for (std::size_t i = 0; i < max_steps && !exec_->done(); ++i) {
     const Status s = exec_->step();
     if (!s.ok()) {

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "conv.h"
+#include "parallel.h"
 
 namespace instyle::model {
 namespace {
@@ -53,6 +54,7 @@ Result<std::vector<StepProfile>> profile(Model& model, const std::vector<const f
   using Clock = std::chrono::steady_clock;
   std::vector<std::vector<double>> times;
   std::vector<StepProfile> steps;
+  const KeepThreadsWarm warm;                           // between the timed steps too, as in a run
   for (int run = -1; run < std::max(runs, 1); ++run) {  // run -1 warms up
     INSTYLE_RETURN_IF_ERROR(model.start(inputs, shapes));
     const Plan& plan = *model.active_plan();

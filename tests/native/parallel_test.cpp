@@ -1,6 +1,7 @@
 // The thread pool (src/parallel.h): every index covered exactly once, job after job, with
-// fewer chunks than threads (workers that sit a job out), tiny jobs back to back (the spin
-// path) and jobs after the pool slept (the sleep path), and resizing in between.
+// fewer chunks than threads (workers that sit a job out), tiny jobs back to back with and
+// without KeepThreadsWarm (the polling and the sleeping waits), jobs after the pool slept, and
+// resizing in between.
 #include "parallel.h"
 
 #include <gtest/gtest.h>
@@ -29,13 +30,19 @@ void check_jobs(int threads, std::size_t n, int jobs, std::size_t grain = 1) {
 }
 
 TEST(Parallel, EveryItemOnceAcrossManyTinyJobs) {
-  for (int threads : {2, 3, 4, 8}) check_jobs(threads, 64, 2000);
+  for (int threads : {2, 3, 4, 8}) check_jobs(threads, 64, 500);  // waiting threads sleep
+  {
+    const KeepThreadsWarm warm;  // waiting threads poll first
+    for (int threads : {2, 3, 4, 8}) check_jobs(threads, 64, 2000);
+  }
+  check_jobs(2, 64, 500);  // and sleep again
   set_num_threads(1);
 }
 
 TEST(Parallel, FewerChunksThanThreads) {
   // Alternating 2-chunk and 8-chunk jobs on 8 threads: workers 2..7 sit every other job out
   // and must not take the next job's count for the one they skipped.
+  const KeepThreadsWarm warm;
   set_num_threads(8);
   for (int j = 0; j < 1000; ++j) {
     check_jobs(8, 2, 1);

@@ -97,7 +97,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
         if (!el.builtin.children.length) {
           builtins = new Map((msg.styles ?? []).map((st) => [`builtin:${st.name}`, st]));
           for (const [value, st] of builtins) {
-            el.builtin.append(new Option(`${st.title}${st.network === 'light' ? ' (light)' : ''}`, value));
+            el.builtin.append(new Option(`${st.title}${st.network === 'full' ? '' : ` (${st.network})`}`, value));
           }
           if (builtins.size) {
             el.styleHint.textContent = 'Built-in styles were trained by instyle; you can also load any fast ' +
