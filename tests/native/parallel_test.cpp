@@ -20,12 +20,16 @@ void check_jobs(int threads, std::size_t n, int jobs, std::size_t grain = 1) {
   std::vector<std::atomic<int>> hits(n);
   for (int j = 0; j < jobs; ++j) {
     for (auto& h : hits) h.store(0);
-    parallel_for(n, [&](std::size_t begin, std::size_t end) {
-      ASSERT_LT(begin, end);
-      ASSERT_LE(end, n);
-      for (std::size_t i = begin; i < end; ++i) hits[i].fetch_add(1);
-    }, grain);
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << "job " << j << " item " << i;
+    parallel_for(
+        n,
+        [&](std::size_t begin, std::size_t end) {
+          ASSERT_LT(begin, end);
+          ASSERT_LE(end, n);
+          for (std::size_t i = begin; i < end; ++i) hits[i].fetch_add(1);
+        },
+        grain);
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(hits[i].load(), 1) << "job " << j << " item " << i;
   }
 }
 
@@ -69,10 +73,13 @@ TEST(Parallel, JobsAfterThePoolSleptAndAfterResizing) {
 TEST(Parallel, GrainBoundsTheChunkCount) {
   set_num_threads(4);
   std::atomic<int> calls{0};
-  parallel_for(100, [&](std::size_t begin, std::size_t end) {
-    calls.fetch_add(1);
-    EXPECT_GE(end - begin, 50u);
-  }, 50);
+  parallel_for(
+      100,
+      [&](std::size_t begin, std::size_t end) {
+        calls.fetch_add(1);
+        EXPECT_GE(end - begin, 50u);
+      },
+      50);
   EXPECT_EQ(calls.load(), 2);
   set_num_threads(1);
 }
