@@ -152,6 +152,22 @@ for (const threads of VARIANTS) {
       assert.throws(() => live.update({ strength: 1 }), (e) => e.code === 'DISPOSED');
     });
 
+    test('1000 frames: the heap does not grow, and reuse keeps the buffers', () => {
+      const live = model.live({ size: 64 });
+      try {
+        const frames = [frame(80, 60), frame(80, 60, { shift: 3 }), frame(80, 60, { patch: true })];
+        const out = new Uint8ClampedArray(64 * 48 * 4);
+        for (let i = 0; i < 20; i++) live.stylize(frames[i % 3], { out });
+        const before = ist.memoryUsage();
+        for (let i = 0; i < 1000; i++) live.stylize(frames[i % 3], { out });
+        const after = ist.memoryUsage();
+        assert.equal(after.heapBytes, before.heapBytes, 'the WebAssembly heap kept its size');
+        assert.equal(after.allocatedBytes, before.allocatedBytes, 'nothing more allocated in it');
+      } finally {
+        live.dispose();
+      }
+    });
+
     test('errors name what was wrong; the model and session stay usable', () => {
       const expect = (fn, code, pattern) => assert.throws(fn, (e) => e instanceof InstyleError && e.code === code && pattern.test(e.message));
       expect(() => model.live({ size: 0 }), 'INVALID_ARGUMENT', /^live: size must be/);
