@@ -1,6 +1,7 @@
 // The built-in styles (styles/*.onnx, catalogue js/styles.js): each loads, and paints photos
 // in its own way: not blank, not a copy of the photo, its colours moved toward the
-// artwork's, and unlike the other styles.
+// artwork's, more than a colour filter (measure-style.mjs: what no global colour mapping of
+// the photo explains, and how far its edges are not the photo's), and unlike the other styles.
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -11,6 +12,7 @@ import jpeg from 'jpeg-js';
 import { InstyleError } from '../../js/index.node.js';
 import { STYLES } from '../../js/styles.js';
 import { engine } from './helpers.mjs';
+import { blockAverage, colourMapResidual, edgeCorrelation } from './measure-style.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // Demo samples (web/samples, GPL-2+, DATA_SOURCES.md): photos none of the styles trained on.
@@ -71,6 +73,7 @@ describe('built-in styles', { timeout: 300_000 }, () => {
       try {
         assert.ok(model.info({ width: 64, height: 64 }).instanceNormLayers > 0, 'an instance-norm network');
         const results = [];
+        const repaint = [];
         let before = 0, after = 0;
         for (const [i, photo] of photos.entries()) {
           const out = await model.stylize(photo, { maxSize: 256 });
@@ -79,11 +82,20 @@ describe('built-in styles', { timeout: 300_000 }, () => {
           assert.ok(Math.min(...s.std) > 8, `${SAMPLES[i]}: the result has texture (std ${s.std.map((v) => v.toFixed(1))})`);
           const changed = meanAbsDiff(out.data, small.data);
           assert.ok(changed > 12, `${SAMPLES[i]}: the result is not the photo (mean |diff| ${changed.toFixed(1)})`);
+          // A colour filter, however strong, leaves the output a function of the photo's colour at
+          // each pixel (residual near 0) and its edges where the photo's are (correlation near 1).
+          const residual = colourMapResidual(small.data, out.data);
+          const coarse = colourMapResidual(blockAverage(small, 8).data, blockAverage(out, 8).data);
+          const edges = edgeCorrelation(small, out);
+          repaint.push(`${residual.toFixed(2)}/${coarse.toFixed(2)}/${edges.toFixed(2)}`);
+          assert.ok(residual > 0.15, `${SAMPLES[i]}: no more than a colour mapping of the photo (unexplained ${residual.toFixed(2)})`);
+          assert.ok(edges < 0.8, `${SAMPLES[i]}: the photo's edges and no others (correlation ${edges.toFixed(2)})`);
           before += distance(stats(small.data).mean, style.artwork.meanRGB);
           after += distance(s.mean, style.artwork.meanRGB);
           results.push(out);
         }
-        t.diagnostic(`${style.name}: mean colour ${(before / 3).toFixed(1)} -> ${(after / 3).toFixed(1)} from the artwork's`);
+        t.diagnostic(`${style.name}: mean colour ${(before / 3).toFixed(1)} -> ${(after / 3).toFixed(1)} from the artwork's; ` +
+          `not explained by a colour mapping (pixels / 8 px blocks) and edge correlation per photo: ${repaint.join(' ')}`);
         assert.ok(after < 0.8 * before,
           `the photos' mean colour moves toward the artwork's ${style.artwork.meanRGB}: from ${(before / 3).toFixed(1)} to ${(after / 3).toFixed(1)} away`);
         outputs.set(style.name, results);
@@ -92,6 +104,31 @@ describe('built-in styles', { timeout: 300_000 }, () => {
       }
     });
   }
+
+  test('the measures tell a colour filter from a repainting', () => {
+    const photo = photos[0];
+    // A strong colour filter: sepia toning with a contrast curve.
+    const filtered = new Uint8ClampedArray(photo.data.length);
+    for (let i = 0; i < photo.data.length; i += 4) {
+      const [r, g, b] = [photo.data[i], photo.data[i + 1], photo.data[i + 2]];
+      const curve = (v) => 255 / (1 + Math.exp(-(v - 128) / 30));
+      filtered[i] = curve(0.393 * r + 0.769 * g + 0.189 * b);
+      filtered[i + 1] = curve(0.349 * r + 0.686 * g + 0.168 * b);
+      filtered[i + 2] = curve(0.272 * r + 0.534 * g + 0.131 * b);
+      filtered[i + 3] = 255;
+    }
+    const filter = { ...photo, data: filtered };
+    assert.ok(colourMapResidual(photo.data, filtered) < 0.05, 'a colour filter is a colour mapping');
+    assert.ok(edgeCorrelation(photo, filter) > 0.8, 'a colour filter keeps the edges');
+    // The same with strokes of its own: diagonal bands 6 px wide over the picture.
+    const stroked = filtered.slice();
+    for (let i = 0; i < stroked.length; i += 4) {
+      const x = (i / 4) % photo.width, y = Math.floor(i / 4 / photo.width);
+      if (Math.floor((x + y) / 6) % 2) for (let c = 0; c < 3; c++) stroked[i + c] *= 0.6;
+    }
+    assert.ok(colourMapResidual(photo.data, stroked) > 0.15, 'strokes are not a colour mapping');
+    assert.ok(edgeCorrelation(photo, { ...photo, data: stroked }) < 0.8, 'strokes draw edges of their own');
+  });
 
   test('the styles differ from one another', () => {
     const names = [...outputs.keys()];
