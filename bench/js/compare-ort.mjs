@@ -223,6 +223,31 @@ async function comparePairInPage({ threads, sizes, runs, liveFile, liveSizes }) 
   return { instyle: instyle.rows, ort: ort.rows, diffs, norm: instyle.norm, live: [instyle.live, ort.live], isolated: crossOriginIsolated };
 }
 
+// The demo's invariance lab (web/): updates per second at its default 512x512, as its own
+// "Speed test" button measures them (3 s of updates back to back), three times.
+async function labRate(browser, server) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${server.origin}/web/`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="panel-in"]')?.dataset.a === '1', null, { timeout: 60_000 });
+    const threads = await page.getByTestId('engine-status').getAttribute('data-threads');
+    const rates = [];
+    for (let k = 0; k < 3; k++) {
+      await page.getByTestId('bench-button').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="fps"]').dataset.bench, null, { timeout: 30_000 });
+      rates.push(Number(await page.getByTestId('fps').evaluate((el) => {
+        const rate = el.dataset.bench;
+        delete el.dataset.bench;
+        return rate;
+      })));
+    }
+    console.log(`\nThe demo's invariance lab at 512x512 (${threads} threads, its Speed test button): ` +
+      `${rates.map((r) => r.toFixed(1)).join(', ')} updates/s`);
+  } finally {
+    await page.close();
+  }
+}
+
 async function browserParent() {
   const { chromium } = await import('playwright-core');
   const { startServer } = await import('../../scripts/serve.mjs');
@@ -246,6 +271,7 @@ async function browserParent() {
     }
     printNorm(norms);
     printLive(lives);
+    await labRate(browser, server);
   } finally {
     await browser.close();
     await server.close();
