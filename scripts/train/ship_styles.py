@@ -6,7 +6,10 @@ licence). The first style given is the default of the CLI and the demo.
 
     /usr/bin/python3 scripts/train/ship_styles.py sequins=sequins-light elephants=elephants-light \\
         autumn=autumn-light
-A spec is name=run (a folder under <cache>/train); the run's log gives steps and hours.
+    /usr/bin/python3 scripts/train/ship_styles.py --add starry-live=starry-live   # keep the others
+A spec is name=run (a folder under <cache>/train); the run's log gives steps and hours. With
+--add, the catalogue's other entries stay as they are (their runs need not be on this machine)
+and a name already there is replaced in place.
 """
 
 import argparse
@@ -25,14 +28,32 @@ from images import cache_dir  # noqa: E402
 from perceptual import loss_spec  # noqa: E402
 from sources import STYLES  # noqa: E402  (the artworks' credits, as DATA_SOURCES.md gives them)
 
-TITLES = {
+TITLES = {  # by style image
     "sequins": "Sequins",
     "elephants": "Elephants",
     "autumn": "Autumn",
     "moss": "Moss",
     "brushes": "Brushes",
     "analog": "Analog",
+    "starry": "Starry Night",
+    "klimt": "Klimt",
+    "carcassonne": "Carcassonne",
+    "grimaltar": "Grim Altar",
+    "wave": "Great Wave",
+    "kandinsky": "Kandinsky",
+    "cafe": "Café Terrace",
 }
+CATALOGUE = os.path.join(ROOT, "js", "styles.js")
+
+
+def read_catalogue():
+    """The entries of js/styles.js as written by this script (one JSON object per line)."""
+    entries = []
+    for line in open(CATALOGUE):
+        m = re.match(r"  (\{.*), \"url\": \(\) => ", line)
+        if m:
+            entries.append(json.loads(m.group(1) + "}"))
+    return entries
 
 
 def run_facts(folder):
@@ -49,6 +70,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("specs", nargs="+", metavar="name=run")
     ap.add_argument("--cache", help="cache folder (default $INSTYLE_CACHE or ~/.cache/instyle)")
+    ap.add_argument("--add", action="store_true", help="keep the catalogue's other entries")
     a = ap.parse_args()
     cache = a.cache or cache_dir()
     os.makedirs(os.path.join(ROOT, "styles"), exist_ok=True)
@@ -68,9 +90,9 @@ def main():
         # The artwork's mean colour: npm test checks that each style moves a photo toward it.
         pixels = Image.open(os.path.join(cache, "data", "styles", settings["style"] + ".png")).convert("RGB")
         mean_rgb = [round(float(v), 1) for v in ImageStat.Stat(pixels).mean]
-        entries.append({
+        entry = {
             "name": name,
-            "title": TITLES.get(name, name.capitalize()),
+            "title": TITLES.get(settings["style"], settings["style"].capitalize()),
             "file": f"{name}.onnx",
             "bytes": os.path.getsize(out),
             "network": settings["arch"],
@@ -85,8 +107,18 @@ def main():
             "artwork": {"about": art["about"], "author": art["author"], "licence": art["licence"],
                         "package": art["package"], "path": art["path"], "crop": art["crop"],
                         "meanRGB": mean_rgb},
-        })
-        print(f"{out}: {entries[-1]['bytes']} bytes, {steps} steps, {hours:.2f} h")
+        }
+        if settings.get("stability_weight"):
+            # Trained for video: outputs of a photo and of it moved and noisy were made to agree.
+            entry["stability"] = {"weight": settings["stability_weight"], "noise": settings["stability_noise"],
+                                  "shift": settings["stability_shift"]}
+        entries.append(entry)
+        print(f"{out}: {entry['bytes']} bytes, {steps} steps, {hours:.2f} h")
+
+    if a.add:
+        new = {e["name"]: e for e in entries}
+        kept = [new.pop(e["name"], e) for e in read_catalogue()]
+        entries = kept + list(new.values())
 
     # The catalogue as an ES module: each file's URL is written literally, so that bundlers
     # (Vite, webpack 5, esbuild) see new URL('...', import.meta.url) and ship the file.
@@ -97,7 +129,7 @@ def main():
         meta = json.dumps(e, ensure_ascii=False)[:-1]
         lines.append(f"  {meta}, \"url\": () => new URL('../styles/{e['file']}', import.meta.url) }},")
     lines.append("];")
-    open(os.path.join(ROOT, "js", "styles.js"), "w").write("\n".join(lines) + "\n")
+    open(CATALOGUE, "w").write("\n".join(lines) + "\n")
     print("wrote js/styles.js")
 
 
