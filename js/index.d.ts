@@ -293,6 +293,11 @@ export interface StyleInfo {
     layerWeights: number[];
     contentLayer: string;
   };
+  /**
+   * Networks trained for video: the weight of the term that made a photo's output and that of
+   * the same photo moved by up to `shift` pixels with noise up to `noise` (0..255) agree.
+   */
+  stability?: { weight: number; noise: number; shift: number };
   artwork: {
     about: string;
     author: string;
