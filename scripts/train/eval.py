@@ -24,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from images import cache_dir, load_image, to_pil  # noqa: E402
 from perceptual import PerceptualLoss  # noqa: E402
-from train import checkpoints, saved_settings  # noqa: E402
+from resumable import checkpoints  # noqa: E402
+from train import saved_settings  # noqa: E402
 from transformer_net import TransformerNet  # noqa: E402
 
 

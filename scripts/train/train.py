@@ -16,12 +16,8 @@ Debian's reference BLAS the Gram matrices are several times slower.
 """
 import argparse
 import glob
-import json
 import os
-import re
-import signal
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from images import CropSampler, cache_dir, load_image  # noqa: E402
 from perceptual import SPECS, PerceptualLoss, loss_spec  # noqa: E402
+from resumable import ResumableRun, newest_state  # noqa: E402
 from transformer_net import ARCHS, TransformerNet, count_params  # noqa: E402
 
 # Settings a resumed run takes from its checkpoint rather than the command line.
@@ -107,58 +104,15 @@ def parse_args(argv=None):
     return a
 
 
-def run_dir(a):
-    return os.path.join(a.cache, "train", a.run)
+class Trainer(ResumableRun):
+    FIXED = FIXED
+    LOGGED = ["total", "identity", "content", "style", "tv", "range", "stable"]
 
-
-def checkpoints(folder):
-    found = []
-    for p in glob.glob(os.path.join(folder, "ckpt-*.pt")):
-        m = re.search(r"ckpt-(\d+)\.pt$", p)
-        if m:
-            found.append((int(m.group(1)), p))
-    return [p for _, p in sorted(found)]
-
-
-def atomic_save(obj, path):
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)  # a run killed mid-save never leaves a truncated checkpoint
-
-
-def lr_at(a, step):
-    start = int(0.7 * a.steps)
-    if step < start:
-        return a.lr
-    return a.lr * (1 - 0.9 * min(1.0, (step - start) / max(1, a.steps - start)))
-
-
-class Trainer:
     def __init__(self, a):
-        self.a = a
-        self.folder = run_dir(a)
         torch.manual_seed(a.seed)
-        self.net = TransformerNet.build(a.arch)
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=a.lr)
-        self.step, self.seconds = 0, 0.0
-        state = None
-        found = checkpoints(self.folder) if not a.bench else []
-        weights = os.path.join(self.folder, "weights.pt")
-        if not found and not a.bench and os.path.exists(weights):
-            found = [weights]  # a weights-only checkpoint carried from another machine: fresh Adam state
-        if found:
-            state = torch.load(found[-1])
-            state["args"] = saved_settings(state["args"])
-            for k in FIXED:
-                saved = state["args"].get(k, getattr(a, k))  # settings added later: the command line's
-                if getattr(a, k) != saved:
-                    print(f"resume: keeping {k}={saved!r} from the checkpoint (not {getattr(a, k)!r})")
-                setattr(a, k, saved)
-            self.net.load_state_dict(state["model"])
-            if "opt" in state:
-                self.opt.load_state_dict(state["opt"])
-            self.step, self.seconds = state["step"], state["seconds"]
-            print(f"resumed {found[-1]} at step {self.step} ({self.seconds / 3600:.2f} h trained)")
+        net = TransformerNet.build(a.arch)
+        super().__init__(a, net, torch.optim.Adam(net.parameters(), lr=a.lr))
+        state = self.resume()
         data = os.path.join(a.cache, "data")
         photos = glob.glob(os.path.join(data, "content", "train", "*.jpg"))
         self.sampler = CropSampler(photos, a.size, a.min_crop, seed=a.seed * 1000003 + self.step)
@@ -174,10 +128,15 @@ class Trainer:
               f"at {a.style_size}px, loss {a.loss}, {len(photos)} photos, batch {a.batch}x{a.size}x{a.size}, "
               f"{torch.get_num_threads()} threads")
 
+    def saved_settings(self, args):
+        return saved_settings(args)
+
+    def extra_state(self):
+        return {"style_norm": self.loss.style_norm, "content_norm": self.loss.content_norm}
+
     def train_step(self):
         a = self.a
-        for g in self.opt.param_groups:
-            g["lr"] = lr_at(a, self.step)
+        self.set_lr()
         x = self.sampler.batch(a.batch)
         y = self.net.forward01(x)
         if self.step < a.identity_steps:
@@ -222,81 +181,6 @@ class Trainer:
         same = y[:, :, s + dy + m:size - s + dy - m, s + dx + m:size - s + dx - m]
         return (y2[:, :, m:-m, m:-m].clamp(0, 1) - same.clamp(0, 1)).abs().mean()
 
-    def save(self):
-        os.makedirs(self.folder, exist_ok=True)
-        state = {"model": self.net.state_dict(), "opt": self.opt.state_dict(), "step": self.step,
-                 "seconds": self.seconds, "args": {k: getattr(self.a, k) for k in FIXED},
-                 "style_norm": self.loss.style_norm, "content_norm": self.loss.content_norm}
-        path = os.path.join(self.folder, f"ckpt-{self.step:07d}.pt")
-        atomic_save(state, path)
-        atomic_save({k: state[k] for k in ("model", "step", "seconds", "args", "style_norm", "content_norm")},
-                    os.path.join(self.folder, "weights.pt"))
-        for old in checkpoints(self.folder)[:-2]:
-            os.remove(old)
-        self.log(f"checkpoint {path}")
-
-    def log(self, line):
-        print(line, flush=True)
-        if not self.a.bench:
-            os.makedirs(self.folder, exist_ok=True)
-            with open(os.path.join(self.folder, "log.txt"), "a") as f:
-                f.write(line + "\n")
-
-    def run(self):
-        a = self.a
-        stop = {"now": False}
-
-        def on_signal(signum, frame):
-            stop["now"] = signum  # finish the step, then checkpoint and leave
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        self.log(f"# {time.strftime('%Y-%m-%d %H:%M:%S')} start at step {self.step}: " + json.dumps(vars(a)))
-        started = time.time()
-        last_ckpt = time.time()
-        sums, counts, n, window = {}, {}, 0, time.time()
-        while self.step < a.steps and not stop["now"]:
-            t0 = time.time()
-            terms = self.train_step()
-            self.seconds += time.time() - t0
-            for k, v in terms.items():
-                sums[k] = sums.get(k, 0.0) + v
-                counts[k] = counts.get(k, 0) + 1
-            n += 1
-            if self.step % a.log_every == 0 or self.step == a.steps:
-                avg = {k: v / counts[k] for k, v in sums.items()}
-                main = " ".join(f"{k} {avg[k]:.4f}" for k in ("total", "identity", "content", "style", "tv", "range", "stable")
-                                if k in avg)
-                layers = " ".join(f"{avg[k]:.3f}" for k in avg if k.startswith("style_"))
-                self.log(f"step {self.step} {self.seconds / 3600:.3f}h {(time.time() - window) / n:.2f}s/step "
-                         f"lr {lr_at(a, self.step - 1):.1e} {main}" + (f" [{layers}]" if layers else ""))
-                sums, counts, n, window = {}, {}, 0, time.time()
-            if time.time() - last_ckpt > 60 * a.ckpt_minutes:
-                self.save()
-                last_ckpt = time.time()
-            if a.max_minutes and time.time() - started > 60 * a.max_minutes:
-                break
-        self.save()
-        if stop["now"]:
-            self.log(f"stopped by signal {stop['now']} at step {self.step}; run again to resume")
-            sys.exit(128 + stop["now"])  # so that a wrapper script stops too
-        if self.step >= a.steps:
-            out = os.path.join(self.folder, "model.onnx")
-            export(self.net, out, a.opset)
-            self.log(f"done: {self.step} steps in {self.seconds / 3600:.2f} h of training; exported {out}")
-
-    def bench(self, steps):
-        self.train_step()  # warm-up: allocations, oneDNN kernel selection
-        t0, c0 = time.time(), time.process_time()
-        for _ in range(steps):
-            self.train_step()
-        dt, cpu = (time.time() - t0) / steps, (time.process_time() - c0) / steps
-        # CPU seconds tell what an idle machine would take when the machine is shared.
-        print(f"bench {self.a.arch} batch {self.a.batch}x{self.a.size}: {dt:.2f} s/step wall, "
-              f"{cpu:.2f} CPU s/step, {torch.get_num_threads()} threads, load {os.getloadavg()[0]:.1f}")
-        return dt
-
-
 def export(net, path, opset=11, fp16=False):
     """ONNX with dynamic height and width, 0..255 RGB in and out; constant subgraphs folded so that
     only Pad, Conv, InstanceNormalization, Relu, Add, Resize (and Cast for fp16) remain."""
@@ -328,10 +212,9 @@ def main():
     elif torch.get_num_threads() < (os.cpu_count() or 1):
         torch.set_num_threads(os.cpu_count())  # Debian's torch may start with a single thread
     if a.export:
-        found = checkpoints(run_dir(a))
-        weights = os.path.join(run_dir(a), "weights.pt")
-        src = found[-1] if found else weights
-        state = torch.load(src)
+        state, src = newest_state(os.path.join(a.cache, "train", a.run))
+        if state is None:
+            sys.exit(f"run {a.run}: no checkpoint to export")
         net = TransformerNet.build(state["args"]["arch"])
         net.load_state_dict(state["model"])
         export(net, a.export, a.opset, a.fp16)
@@ -339,9 +222,11 @@ def main():
         return
     t = Trainer(a)
     if a.bench:
-        t.bench(a.bench)
-    else:
-        t.run()
+        t.bench(a.bench, f"{a.arch} batch {a.batch}x{a.size}")
+    elif t.run():
+        out = os.path.join(t.folder, "model.onnx")
+        export(t.net, out, a.opset)
+        t.log(f"done: {t.step} steps in {t.seconds / 3600:.2f} h of training; exported {out}")
 
 
 if __name__ == "__main__":

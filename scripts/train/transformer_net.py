@@ -12,7 +12,6 @@ import copy
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 ARCHS = {
     # channels of the three resolutions, residual blocks, first and last kernel size
