@@ -193,6 +193,16 @@ Status Model::start(std::vector<const float*> inputs, const std::vector<Shape>& 
   return Status();
 }
 
+int Model::norm_layer_index(const std::string& name) const {
+  int index = 0;
+  for (const Node& node : graph_.nodes) {
+    if (node.op != Op::kInstanceNormalization) continue;
+    if (node.name == name) return index;
+    ++index;
+  }
+  return -1;
+}
+
 Status Model::step(std::size_t max_steps) {
   if (!exec_) return invalid_argument("no run in progress");
   const KeepThreadsWarm warm;  // the steps follow one another closely (parallel.h)

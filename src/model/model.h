@@ -61,6 +61,9 @@ class Model {
   std::size_t output_count() const { return graph_.outputs.size(); }
 
   Result<ModelInfo> info(const std::vector<Shape>& input_shapes);
+  // The index (graph order, as RunOptions and NormStats count them) of the InstanceNormalization
+  // node named `name`, or -1: how a front end finds an arbitrary-style network's AdaIN layer.
+  int norm_layer_index(const std::string& name) const;
   // How far an output pixel reaches into the input, for tiled runs (model/tiles.h).
   Result<ReceptiveField> receptive_field(const std::vector<Shape>& input_shapes);
 

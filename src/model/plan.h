@@ -76,7 +76,20 @@ struct NormStats {
   std::vector<std::vector<float>> mean, var;
 };
 
+// Arbitrary style transfer (AdaIN, Huang & Belongie 2017) as an instance norm layer whose scale
+// and shift come from a style instead of its weights: with the photo's statistics mean_x and
+// std_x at that layer (its own, recorded or replayed, like any IN layer's) and s = strength,
+//   y = (x - mean_x) / std_x * (s * std_s + (1 - s) * std_x) + s * mean_s + (1 - s) * mean_x,
+// AdaIN(x, style) at s = 1 and x itself at s = 0 (the photo's statistics). mean and stddev are
+// a style image's at the layer's input (StylizeSession::style_code), one per channel.
+struct AdaInStyle {
+  int layer = -1;  // which InstanceNormalization, in graph order (Model::norm_layer_index)
+  std::vector<float> mean, stddev;
+  float strength = 1.f;
+};
+
 struct RunOptions {
+  const AdaInStyle* adain = nullptr;  // one IN layer takes a style's statistics (above)
   NormStats* record = nullptr;        // filled with the statistics each IN layer used
   const NormStats* replay = nullptr;  // IN layers use these instead of their own
   // Temporal smoothing for video: each IN layer's statistics become

@@ -1,12 +1,14 @@
 #include "model/session.h"
 
 #include <algorithm>
+#include <cmath>
+#include <variant>
 
 #include "resize.h"
 
 namespace instyle::model {
 
-Status StylizeSession::start(const StylizeInput& in) {
+Status StylizeSession::prepare(const StylizeInput& in) {
   running_ = false;
   if (in.width < 1 || in.height < 1 || in.target_width < 1 || in.target_height < 1) {
     return invalid_argument("image sizes must be positive");
@@ -24,7 +26,17 @@ Status StylizeSession::start(const StylizeInput& in) {
   rgba_to_planar_f32(input_.data(), photo_.data(), w, h, in.scale, in.bgr);
   width_ = w;
   height_ = h;
+  return Status();
+}
+
+Shape StylizeSession::input_shape() const {
+  return {1, 3, static_cast<int64_t>(height_), static_cast<int64_t>(width_)};
+}
+
+Status StylizeSession::start(const StylizeInput& in) {
+  INSTYLE_RETURN_IF_ERROR(prepare(in));
   RunOptions options;
+  options.adain = in.adain;
   switch (in.statistics) {
     case Statistics::kOwn:
       break;
@@ -46,8 +58,7 @@ Status StylizeSession::start(const StylizeInput& in) {
       options.keep = in.temporal;
       break;
   }
-  INSTYLE_RETURN_IF_ERROR(model_->start(
-      {input_.data()}, {{1, 3, static_cast<int64_t>(h), static_cast<int64_t>(w)}}, options));
+  INSTYLE_RETURN_IF_ERROR(model_->start({input_.data()}, {input_shape()}, options));
   running_ = true;
   return Status();
 }
@@ -71,6 +82,38 @@ Status StylizeSession::finish(uint8_t* out, const StylizeBlend& blend) {
   }
   stylize_output_u8(out, y, width_, height_, photo_.data(), blend);
   return Status();  // the photo and input blocks stay for the next tile; cancel() frees them
+}
+
+Status StylizeSession::style_code(const StylizeInput& in, int layer, AdaInStyle* code) {
+  INSTYLE_RETURN_IF_ERROR(prepare(in));
+  // A run of its own that records, stopped right after the layer (the next start() replaces
+  // it): the style image's statistics at the layer's input, and nothing computed past it.
+  NormStats record;
+  RunOptions options;
+  options.record = &record;
+  INSTYLE_RETURN_IF_ERROR(model_->start({input_.data()}, {input_shape()}, options));
+  const Plan& plan = *model_->active_plan();
+  std::size_t last = plan.steps.size();
+  float eps = 0.f;
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const auto* norm = std::get_if<InstanceNormStep>(&plan.steps[i].op);
+    if (norm && norm->norm_index == layer) {
+      last = i;
+      eps = norm->eps;
+    }
+  }
+  if (last == plan.steps.size()) {
+    return invalid_argument("the network has no instance norm layer " + std::to_string(layer));
+  }
+  INSTYLE_RETURN_IF_ERROR(model_->step(last + 1));
+  const auto li = static_cast<std::size_t>(layer);
+  code->layer = layer;
+  code->mean = record.mean[li];
+  code->stddev.resize(record.var[li].size());
+  for (std::size_t c = 0; c < code->stddev.size(); ++c) {
+    code->stddev[c] = std::sqrt(record.var[li][c] + eps);
+  }
+  return Status();
 }
 
 Status StylizeSession::run(const StylizeInput& in, uint8_t* out, const StylizeBlend& blend) {

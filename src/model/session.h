@@ -36,6 +36,7 @@ struct StylizeInput {
   bool bgr = false;   // the network takes BGR
   Statistics statistics = Statistics::kOwn;
   float temporal = 0.f;  // kSmooth: weight of the kept average against this run's statistics
+  const AdaInStyle* adain = nullptr;  // an arbitrary-style network's style (plan.h)
 };
 
 class StylizeSession {
@@ -50,12 +51,21 @@ class StylizeSession {
   void cancel();
   // start, every step and finish in one call (a video frame: nothing to report between steps).
   Status run(const StylizeInput& in, uint8_t* out, const StylizeBlend& blend);
+  // An arbitrary-style network's style code: the image `in` (its statistics setting ignored)
+  // is run up to and through instance norm layer `layer` only, and that layer's input
+  // statistics become code->mean and code->stddev (the strength is left as it is). The
+  // session's own statistics are untouched.
+  Status style_code(const StylizeInput& in, int layer, AdaInStyle* code);
 
   void forget_statistics() { stats_ = NormStats(); }
   bool has_statistics() const { return !stats_.mean.empty(); }
   const NormStats& statistics() const { return stats_; }
 
  private:
+  // Resizes, keeps and converts the photo (no run started).
+  Status prepare(const StylizeInput& in);
+  Shape input_shape() const;
+
   Model* model_;
   HeapBuffer<uint8_t> photo_;  // kept for the blend; blocks are reused from tile to tile
   HeapBuffer<float> input_;

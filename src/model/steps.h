@@ -33,6 +33,7 @@ using Shape = std::vector<int64_t>;
 struct Plan;
 struct Step;
 struct RunOptions;
+struct AdaInStyle;
 class Lowering;
 
 // What a step's run() gets: resolved pointers and the run's options.
@@ -115,6 +116,10 @@ struct InstanceNormStep : StepDefaults {
 
   Status run(const StepArgs& a) const;
   bool may_overwrite(std::size_t input) const { return input == 0; }
+
+ private:
+  Status run_adain(const StepArgs& a, const AdaInStyle& style, const float* mean,
+                   const float* var) const;
 };
 
 struct BatchNormStep : StepDefaults {

@@ -4,8 +4,11 @@
 #include "model/session.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "model_test_util.h"
@@ -127,6 +130,106 @@ TEST(StylizeSession, SmoothedStatisticsAreTheWeightedAverageOfTheFrames) {
   EXPECT_EQ(second, stylize(recorder, *m, b, w, h, Statistics::kOwn));
   in.temporal = 1.f;
   EXPECT_EQ(video.run(in, second.data(), StylizeBlend{}).code(), ErrorCode::kInvalidArgument);
+}
+
+// Arbitrary style (plan.h: AdaInStyle): one instance norm layer of the network takes a style
+// image's statistics at its input (style_code) instead of its weights.
+std::vector<uint8_t> stylize_with(StylizeSession& s, Model& m, const std::vector<uint8_t>& rgba,
+                                  std::size_t w, std::size_t h, const AdaInStyle& style) {
+  std::vector<uint8_t> out(w * h * 4);
+  StylizeInput in{rgba.data(), w, h, w, h, 1.f, false, Statistics::kOwn};
+  in.adain = &style;
+  const Status st = s.run(in, out.data(), StylizeBlend{});
+  EXPECT_TRUE(st.ok()) << st.message();
+  return out;
+}
+
+int worst_difference(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  int worst = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  return worst;
+}
+
+// A trained network: a random one's output is nearly flat, which would prove little here.
+std::unique_ptr<Model> built_in_style() {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(test::repo_root() + "/styles")) {
+    if (e.path().extension() == ".onnx") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_FALSE(files.empty()) << "styles/*.onnx";
+  if (files.empty()) return nullptr;
+  const auto bytes = test::read_file(files.front());
+  auto m = Model::load(bytes.data(), bytes.size());
+  EXPECT_TRUE(m.ok()) << m.status().message();
+  return m.ok() ? m.take() : nullptr;
+}
+
+TEST(StylizeSession, AdaInTakesTheStylesStatisticsAtOneLayer) {
+  auto m = built_in_style();
+  ASSERT_TRUE(m);
+  const std::size_t w = 40, h = 32;
+  const auto p = photo(w, h, 7), art = photo(w, h, 8);
+  // The network's third instance norm layer, found by its node's name.
+  std::string name;
+  int seen = 0;
+  for (const Node& node : m->graph().nodes) {
+    if (node.op == Op::kInstanceNormalization && seen++ == 2) name = node.name;
+  }
+  ASSERT_FALSE(name.empty());
+  const int layer = m->norm_layer_index(name);
+  EXPECT_EQ(layer, 2);
+  EXPECT_EQ(m->norm_layer_index("no such node"), -1);
+
+  StylizeSession session(m.get());
+  StylizeInput style_in{art.data(), w, h, w, h, 1.f, false, Statistics::kReplay};
+  AdaInStyle style, own;
+  ASSERT_TRUE(session.style_code(style_in, layer, &style).ok());
+  EXPECT_EQ(style.layer, layer);
+  EXPECT_FALSE(session.has_statistics()) << "the session's own statistics are untouched";
+  // The code is the layer's input statistics, as a recorded run of the whole network keeps them.
+  StylizeSession recorder(m.get());
+  stylize(recorder, *m, art, w, h, Statistics::kRecord);
+  const NormStats& rec = recorder.statistics();
+  ASSERT_EQ(style.mean.size(), rec.mean[2].size());
+  for (std::size_t c = 0; c < style.mean.size(); ++c) {
+    EXPECT_FLOAT_EQ(style.mean[c], rec.mean[2][c]);
+    EXPECT_NEAR(style.stddev[c], std::sqrt(rec.var[2][c] + 1e-5f), 1e-5f * style.stddev[c] + 1e-6f);
+  }
+
+  // The photo's own statistics as the style, or strength 0: the layer passes its input through;
+  // the same to float rounding.
+  StylizeInput photo_in{p.data(), w, h, w, h, 1.f, false, Statistics::kOwn};
+  ASSERT_TRUE(session.style_code(photo_in, layer, &own).ok());
+  const auto through = stylize_with(session, *m, p, w, h, own);
+  AdaInStyle none = style;
+  none.strength = 0.f;
+  EXPECT_LE(worst_difference(stylize_with(session, *m, p, w, h, none), through), 1);
+  // The network's own layer (its weights) is something else.
+  EXPECT_GT(worst_difference(stylize(session, *m, p, w, h, Statistics::kOwn), through), 8);
+
+  // Another image's statistics change the picture, the same way every time; half strength lies
+  // between.
+  const auto styled = stylize_with(session, *m, p, w, h, style);
+  EXPECT_GT(worst_difference(styled, through), 8);
+  EXPECT_EQ(stylize_with(session, *m, p, w, h, style), styled);
+  AdaInStyle half = style;
+  half.strength = 0.5f;
+  const auto between = stylize_with(session, *m, p, w, h, half);
+  EXPECT_NE(between, styled);
+  EXPECT_NE(between, through);
+
+  // Errors: a layer the network does not have; a code of the wrong width.
+  AdaInStyle bad;
+  EXPECT_EQ(session.style_code(style_in, 99, &bad).code(), ErrorCode::kInvalidArgument);
+  bad = style;
+  bad.mean.pop_back();
+  std::vector<uint8_t> out(w * h * 4);
+  StylizeInput in{p.data(), w, h, w, h, 1.f, false, Statistics::kOwn};
+  in.adain = &bad;
+  const Status st = session.run(in, out.data(), StylizeBlend{});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("channels"), std::string::npos) << st.message();
 }
 
 TEST(StylizeSession, ErrorsNameWhatWasWrong) {

@@ -3,6 +3,7 @@
 // by the threaded drivers of src/threaded.h, whole planes per thread.
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "model/eval.h"
 #include "model/lowering.h"
@@ -46,6 +47,34 @@ Status lower_norm(Lowering& l, const Node& node, Step* step) {
     step->op = op;
   }
   return l.set_output(node, 0, xs);
+}
+
+// The AdaIN layer (plan.h: AdaInStyle): the photo's statistics (given, or its own), then the
+// norm with a scale and shift per channel that blend the style's statistics with the photo's.
+Status InstanceNormStep::run_adain(const StepArgs& a, const AdaInStyle& style, const float* mean,
+                                   const float* var) const {
+  if (N != 1 || style.mean.size() != C || style.stddev.size() != C) {
+    return invalid_argument("the style's statistics have " + std::to_string(style.mean.size()) +
+                            " channels; the AdaIN layer " + std::to_string(norm_index) + " has " +
+                            std::to_string(C) + (N != 1 ? " and a batch of more than one" : ""));
+  }
+  std::vector<float> own_mean, own_var;
+  if (!mean) {
+    own_mean.resize(C);
+    own_var.resize(C);
+    instance_stats_threaded(own_mean.data(), own_var.data(), a.x[0], C, HW);
+    mean = own_mean.data();
+    var = own_var.data();
+  }
+  const float s = style.strength;
+  std::vector<float> gamma(C), beta(C);
+  for (std::size_t c = 0; c < C; ++c) {
+    gamma[c] = s * style.stddev[c] + (1.f - s) * std::sqrt(var[c] + eps);
+    beta[c] = s * style.mean[c] + (1.f - s) * mean[c];
+  }
+  instance_norm_threaded(a.y, a.x[0], gamma.data(), beta.data(), N, C, HW, eps, a.step.relu, mean,
+                         var);
+  return Status();
 }
 
 Status InstanceNormStep::run(const StepArgs& a) const {
@@ -92,6 +121,8 @@ Status InstanceNormStep::run(const StepArgs& a) const {
     mean = st.mean[li].data();
     var = st.var[li].data();
   }
+  const AdaInStyle* style = a.options.adain;
+  if (style && style->layer == norm_index) return run_adain(a, *style, mean, var);
   instance_norm_threaded(a.y, x, scale, shift, N, C, HW, eps, a.step.relu, mean, var);
   return Status();
 }
