@@ -25,6 +25,15 @@
 //      B^T d B is computed with one tile per SIMD lane and stored in V[xi][c][t];
 //   2. for each chunk of output channels, a*a GEMMs into M, then the output transform
 //      A^T M A (one tile per lane), bias and ReLU, and the m x m results written into y.
+// Larger kernels of 3b x 3b taps (6x6, 9x9: the first and last layers of style networks) are
+// b*b 3x3 kernels side by side: tap (3a + u, 3e + v) of channel c is tap (u, v) of a virtual
+// channel (c, a, e) whose input is the padded input moved by (3a, 3e). So such a layer is a 3x3
+// convolution over C*b*b virtual channels, each gathered from its real plane at that offset;
+// nothing is copied. A 9x9 layer with 3 input channels becomes 27 -> O, and the transformed
+// GEMM does a quarter of the direct multiplies, which matters where few channels leave the
+// direct kernels little reuse (npm run profile: the light network's 9x9 layers ran at a third
+// of its 3x3 layers' GFLOP/s).
+//
 // The filters are transformed once per call into U[xi][c][o] (o contiguous, so the GEMM
 // micro-kernel broadcasts its row of weights from one cache line per step). The scratch is U
 // (36 x C x O floats) plus V and M for one block: it grows with the channels, not the image.
@@ -208,8 +217,17 @@ struct Plan {
   size_t u_floats, v_floats, m_floats, buf_floats;
 };
 
+// 3x3 blocks per side of the kernel (1 for 3x3, 3 for 9x9), and the virtual input channels.
+size_t kernel_blocks(const Conv2dShape& s) {
+  return s.kH / 3;
+}
+size_t virtual_channels(const Conv2dShape& s) {
+  return s.C * kernel_blocks(s) * kernel_blocks(s);
+}
+
 Plan make_plan(const Conv2dShape& s) {
   assert(winograd_supported(s));
+  const size_t C = virtual_channels(s);
   Plan p{};
   p.OH = s.out_h();
   p.OW = s.out_w();
@@ -220,7 +238,7 @@ Plan make_plan(const Conv2dShape& s) {
   const size_t nseg = (p.tiles_w + kBlockTiles - 1) / kBlockTiles;
   p.seg = (p.tiles_w + nseg - 1) / nseg;
   p.segp = round_up(p.seg, kLanes);
-  const size_t rows_v = std::max<size_t>(1, kMaxVFloats / (kXi * s.C * p.segp));
+  const size_t rows_v = std::max<size_t>(1, kMaxVFloats / (kXi * C * p.segp));
   p.rows = std::clamp<size_t>(kBlockTiles / p.segp, 1, std::min(rows_v, p.tiles_h));
   p.ldv = p.rows * p.segp;
   p.ldu = round_up(s.O, kLanes);
@@ -232,8 +250,8 @@ Plan make_plan(const Conv2dShape& s) {
   // cache line. Measured (32 -> 32 at 256x256): the input transform's share of the time fell
   // from a third to a ninth, 177 -> 218 GFLOP/s.
   auto skew = [](size_t n) { return round_up(n, 16) + 16; };
-  p.xi_u = skew(s.C * p.ldu);
-  p.xi_v = skew(s.C * p.ldv);
+  p.xi_u = skew(C * p.ldu);
+  p.xi_v = skew(C * p.ldv);
   p.xi_m = skew(p.out_chunk * p.ldv);
   p.u_floats = kXi * p.xi_u;
   p.v_floats = kXi * p.xi_v;
@@ -252,17 +270,20 @@ Plan make_plan(const Conv2dShape& s) {
 // per lane (lanes past O transform zeros, so U's padding holds finite values). Input channels
 // outermost: the kXi rows U[xi][c] are then written in order, and the O filters of one input
 // channel (O cache lines of w) are reused from L1 by the next.
+// With larger kernels, virtual channel c = (real * b + a) * b + e takes the 3x3 block of taps
+// at rows 3a.., columns 3e.. of the real channel's filter.
 void transform_filters(float* U, const float* w, const Conv2dShape& s, const Plan& p) {
-  const size_t C = s.C, O = s.O;
+  const size_t b = kernel_blocks(s), k = s.kW, C = virtual_channels(s), O = s.O;
   for (size_t c = 0; c < C; ++c) {
+    const size_t real = c / (b * b), a = c / b % b, e = c % b;
     for (size_t o0 = 0; o0 < O; o0 += kLanes) {
       const size_t no = std::min(kLanes, O - o0);
       alignas(64) float g[9][kLanes];
       if (no < kLanes) std::memset(g, 0, sizeof(g));
       for (size_t l = 0; l < no; ++l) {
-        const float* src = w + ((o0 + l) * C + c) * 9;
+        const float* src = w + ((o0 + l) * s.C + real) * k * k + 3 * a * k + 3 * e;
         INSTYLE_UNROLL
-        for (size_t k = 0; k < 9; ++k) g[k][l] = src[k];
+        for (size_t t = 0; t < 9; ++t) g[t][l] = src[t / 3 * k + t % 3];
       }
       // Columns first (G g: a x 3), then rows ((G g) G^T: a x a).
       vfloat gg[kAlpha][3];
@@ -291,14 +312,15 @@ void transform_filters(float* U, const float* w, const Conv2dShape& s, const Pla
 // into buf, split into kTile column phases: buf[(r*kTile + q)*nbuf + k] is row r0 + r, column
 // (tx0 + k)*kTile + q, resolved by the pad mode (also past the padding, where only outputs
 // beyond the image read it). k runs to n rounded up to vectors, plus one. With s.up_h/up_w > 1
-// the rows and columns are those of xc upsampled (conv.h), read in place.
+// the rows and columns are those of xc upsampled (conv.h), read in place. `shift` moves the
+// columns right (a virtual channel of a larger kernel).
 void gather_rows(float* buf, const float* xc, size_t r0, size_t nrows, size_t tx0, size_t n,
-                 ptrdiff_t prefetch_ahead, const Conv2dShape& s, const Plan& p) {
+                 size_t shift, ptrdiff_t prefetch_ahead, const Conv2dShape& s, const Plan& p) {
   const ptrdiff_t nk = ptrdiff_t(round_up(n, kLanes) + 1), m = ptrdiff_t(kTile);
   const ptrdiff_t W = ptrdiff_t(s.in_w()), up = ptrdiff_t(s.up_w);
   // Column of (k, q): k*m + q + off. Tiles k in [lo, hi) have all m columns inside the row
   // (one contiguous run, de-interleaved into the phases); the others go through the pad mode.
-  const ptrdiff_t off = ptrdiff_t(tx0 * kTile) - ptrdiff_t(s.pad_left);
+  const ptrdiff_t off = ptrdiff_t(tx0 * kTile + shift) - ptrdiff_t(s.pad_left);
   const ptrdiff_t lo = std::min(nk, off >= 0 ? 0 : (-off + m - 1) / m);
   const ptrdiff_t hi = std::clamp<ptrdiff_t>(W - off < m ? 0 : (W - off - m) / m + 1, lo, nk);
   // Inside tiles, when the upsampling factor divides the tile width (1, 2, 3): every tile
@@ -427,9 +449,9 @@ void transform_output_run(float* yo, const float* M, size_t ldxi, size_t n, size
 }  // namespace
 
 bool winograd_supported(const Conv2dShape& s) {
-  return s.kH == 3 && s.kW == 3 && s.stride_h == 1 && s.stride_w == 1 && s.dilation_h == 1 &&
-         s.dilation_w == 1 && s.groups == 1 && s.in_h() + s.pad_top + s.pad_bottom >= 3 &&
-         s.in_w() + s.pad_left + s.pad_right >= 3;
+  return s.kH == s.kW && (s.kH == 3 || s.kH == 6 || s.kH == 9) && s.stride_h == 1 &&
+         s.stride_w == 1 && s.dilation_h == 1 && s.dilation_w == 1 && s.groups == 1 &&
+         s.in_h() + s.pad_top + s.pad_bottom >= s.kH && s.in_w() + s.pad_left + s.pad_right >= s.kW;
 }
 
 // The choice may depend only on what every slice of the output channels shares: the model
@@ -442,8 +464,15 @@ bool winograd_supported(const Conv2dShape& s) {
 #ifndef INSTYLE_WINOGRAD_MIN_CHANNELS
 #define INSTYLE_WINOGRAD_MIN_CHANNELS 16
 #endif
+// Larger kernels only with few real input channels: the input transform runs once per virtual
+// channel, and with many it costs more than the multiplies it saves. Measured natively on the
+// light style network at 256x256: 9x9 3 -> 16 took 3.1 ms this way against 7.2 by im2col, but
+// 9x9 16 -> 3 (144 virtual channels for 3 outputs) 9.7 ms against 7.0 by the direct kernel.
+constexpr size_t kMaxBlockedRealChannels = 8;
+
 bool winograd_eligible(const Conv2dShape& s) {
-  return winograd_supported(s) && s.C >= INSTYLE_WINOGRAD_MIN_CHANNELS;
+  if (!winograd_supported(s) || virtual_channels(s) < INSTYLE_WINOGRAD_MIN_CHANNELS) return false;
+  return kernel_blocks(s) == 1 || s.C <= kMaxBlockedRealChannels;
 }
 
 size_t winograd_workspace_size(const Conv2dShape& s) {
@@ -459,20 +488,23 @@ void conv2d_winograd_f32(float* y, const float* x, const float* w, const float* 
   float* V = U + p.u_floats;
   float* M = V + p.v_floats;
   float* buf = M + p.m_floats;
-  const size_t C = s.C, O = s.O, ldxi_v = p.xi_v;
+  const size_t C = virtual_channels(s), O = s.O, ldxi_v = p.xi_v, b = kernel_blocks(s);
   transform_filters(U, w, s, p);
   for (size_t n = 0; n < s.N; ++n) {
-    const float* xn = x + n * C * s.H * s.W;
+    const float* xn = x + n * s.C * s.H * s.W;
     float* yn = y + n * O * p.OH * p.OW;
     for (size_t ty0 = 0; ty0 < p.tiles_h; ty0 += p.rows) {
       const size_t rows = std::min(p.rows, p.tiles_h - ty0), nt = rows * p.segp;
       for (size_t tx0 = 0; tx0 < p.tiles_w; tx0 += p.seg) {
         const size_t seg = std::min(p.seg, p.tiles_w - tx0);
         for (size_t c = 0; c < C; ++c) {
-          const ptrdiff_t ahead =
-              c + kPrefetchChannels < C ? ptrdiff_t(kPrefetchChannels * s.H * s.W) : 0;
-          gather_rows(buf, xn + c * s.H * s.W, ty0 * kTile, rows * kTile + kAlpha - kTile, tx0, seg,
-                      ahead, s, p);
+          // Virtual channel c: real channel c / b^2, moved down 3a and right 3e rows/columns.
+          const size_t real = c / (b * b), a = c / b % b, e = c % b;
+          const ptrdiff_t ahead = real + kPrefetchChannels < s.C && a == 0 && e == 0
+                                      ? ptrdiff_t(kPrefetchChannels * s.H * s.W)
+                                      : 0;
+          gather_rows(buf, xn + real * s.H * s.W, ty0 * kTile + 3 * a,
+                      rows * kTile + kAlpha - kTile, tx0, seg, 3 * e, ahead, s, p);
           for (size_t r = 0; r < rows; ++r) {
             float* Vc = V + c * p.ldv + r * p.segp;
             transform_input_run(Vc, ldxi_v, buf + r * kTile * kTile * p.nbuf, seg, p.nbuf);

@@ -1,5 +1,6 @@
-// winograd.h: 3x3 stride-1 convolutions by Winograd's minimal filtering F(4x4, 3x3), the
-// internal fast path behind conv2d_f32 (conv.h), which picks it when winograd_eligible().
+// winograd.h: 3x3 stride-1 convolutions by Winograd's minimal filtering F(4x4, 3x3), and 6x6
+// and 9x9 ones as 3x3 blocks of them (winograd.cpp): the internal fast path behind conv2d_f32
+// (conv.h), which picks it when winograd_eligible().
 //
 //   if (instyle::winograd_eligible(s)) {
 //     std::vector<float> ws(instyle::winograd_workspace_size(s));
@@ -16,10 +17,12 @@
 
 namespace instyle {
 
-// 3x3, stride 1, dilation 1, one group, and enough input channels for the transforms to pay.
-// Independent of O, so that slices of the output channels all take the same path.
+// 3x3 (or 6x6, 9x9 with at most 8 input channels), stride 1, dilation 1, one group, and enough
+// input channels (times 4 or 9 for the larger kernels) for the transforms to pay. Independent
+// of O, so that slices of the output channels all take the same path.
 bool winograd_eligible(const Conv2dShape& s);
-// Any 3x3 stride-1 dilation-1 single-group shape (what conv2d_winograd_f32 can compute).
+// Any square 3x3, 6x6 or 9x9 stride-1 dilation-1 single-group shape (what
+// conv2d_winograd_f32 can compute).
 bool winograd_supported(const Conv2dShape& s);
 
 std::size_t winograd_workspace_size(const Conv2dShape& s);

@@ -287,7 +287,7 @@ struct WinogradError {
 
 WinogradError expect_winograd_matches_ref(const Conv2dShape& s, bool with_bias, bool relu,
                                           std::uint32_t seed, bool direct) {
-  const std::size_t K = s.C * 9;
+  const std::size_t K = s.C * s.kH * s.kW;
   const auto x = random_vector(s.N * s.C * s.H * s.W, seed);
   const auto w = random_vector(s.O * K, seed + 1);
   const auto b = random_vector(s.O, seed + 2);
@@ -342,6 +342,19 @@ TEST(Conv2dWinograd, DispatchesOnlyEligibleShapes) {
   EXPECT_FALSE(winograd_eligible(t));
   t = s;
   t.kH = t.kW = 5;
+  EXPECT_FALSE(winograd_eligible(t));
+  t.kH = 9;  // not square
+  EXPECT_FALSE(winograd_supported(t));
+  // 9x9 is nine 3x3 blocks: 3 input channels are 27 virtual ones.
+  t = s;
+  t.kH = t.kW = 9;
+  t.pad_top = t.pad_left = t.pad_bottom = t.pad_right = 4;
+  t.C = 3;
+  EXPECT_TRUE(winograd_eligible(t));
+  t.C = 1;
+  EXPECT_FALSE(winograd_eligible(t));
+  EXPECT_TRUE(winograd_supported(t));
+  t.C = 16;  // 144 virtual channels: the input transforms would cost more than they save
   EXPECT_FALSE(winograd_eligible(t));
   t = s;
   t.C = 3;
@@ -428,6 +441,44 @@ TEST(Conv2dWinograd, MatchesReferenceOverGrid) {
   }
   std::printf("Winograd grid: %u cases, max |y - ref| %.3g, max relative to max |ref| %.3g\n",
               counter, worst.max_abs, worst.max_rel);
+}
+
+// 6x6 and 9x9 kernels as 3x3 blocks over virtual channels: the first and last layers of style
+// networks (3 -> 16, 16 -> 3, 3 -> 32, 32 -> 3 with reflect padding 4), every pad mode, odd
+// planes, planes barely larger than the kernel, bias and ReLU, upsampled inputs.
+TEST(Conv2dWinograd, LargerKernelsMatchReference) {
+  struct Case {
+    std::size_t C, O, H, W, k, pad, up;
+  };
+  const Case cases[] = {{3, 16, 37, 45, 9, 4, 1}, {16, 3, 29, 31, 9, 4, 1},
+                        {3, 32, 20, 70, 9, 4, 1}, {32, 3, 13, 17, 9, 4, 1},
+                        {5, 7, 9, 9, 9, 0, 1},    {4, 9, 11, 8, 6, 3, 1},
+                        {2, 5, 6, 7, 9, 4, 2},    {17, 6, 5, 5, 9, 4, 1}};
+  std::uint32_t seed = 9100;
+  WinogradError worst;
+  for (const Case& c : cases) {
+    for (PadMode mode : {PadMode::kReflect, PadMode::kZeros, PadMode::kEdge}) {
+      Conv2dShape s;
+      s.C = c.C;
+      s.O = c.O;
+      s.H = c.H;
+      s.W = c.W;
+      s.kH = s.kW = c.k;
+      s.up_h = s.up_w = c.up;
+      s.pad_top = s.pad_left = c.pad;
+      s.pad_bottom = s.pad_right = c.k - 1 - c.pad;
+      s.pad_mode = mode;
+      if (mode == PadMode::kReflect && (s.in_h() <= c.pad + 1 || s.in_w() <= c.pad + 1)) continue;
+      ++seed;
+      s.N = 1 + seed % 2;
+      const WinogradError e =
+          expect_winograd_matches_ref(s, seed % 2 == 0, seed % 3 == 0, seed, !winograd_eligible(s));
+      worst.max_abs = std::max(worst.max_abs, e.max_abs);
+      worst.max_rel = std::max(worst.max_rel, e.max_rel);
+    }
+  }
+  std::printf("Winograd 6x6 / 9x9: max |y - ref| %.3g, max relative to max |ref| %.3g\n",
+              worst.max_abs, worst.max_rel);
 }
 
 // Layers of TransformerNet's shapes (reduced planes): the channel counts the path is for,
@@ -581,11 +632,16 @@ TEST(Conv2d, WorkspaceIsBoundedByATile) {
   s.H = 4096;
   EXPECT_EQ(conv2d_workspace_size(s), wide);
   EXPECT_LE(wide, 32 * (s.W + 64));
+  // A 9x9 layer with few channels (Winograd over 27 virtual channels): bounded too.
   s.C = 3;
   s.O = 3;
   s.groups = 1;
   s.kH = s.kW = 9;
-  EXPECT_LE(conv2d_workspace_size(s), 64 * 1024);
+  s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 4;
+  const std::size_t large_kernel = conv2d_workspace_size(s);
+  s.H = s.W = 64;
+  EXPECT_EQ(conv2d_workspace_size(s), large_kernel);
+  EXPECT_LE(large_kernel, 128 * 1024);
 }
 
 }  // namespace
