@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { FLICKER, measureFlicker, panFrames } from '../../bench/js/flicker.mjs';
 import { InstyleError } from '../../js/index.node.js';
+import { STYLES } from '../../js/styles.js';
 import { VARIANTS, engine } from './helpers.mjs';
 
 // A textured frame; `shift` pans it, `patch` puts a blue object into the bottom-right
@@ -203,4 +205,28 @@ test('disposing the model ends its live session', async () => {
   assert.ok(live.disposed);
   assert.throws(() => live.stylize(frame(16, 16)), (e) => e.code === 'DISPOSED');
   ist.dispose();
+});
+
+// Flicker of the networks made for video (bench/js/flicker.mjs): on a photo panning 2 px per
+// frame with noise of sigma 3, the mean change per byte between consecutive outputs aligned by
+// the pan; a photo style, trained without the stability term, is printed beside them. Issue
+// 13 aims at 6; today's live network gives 7.4 (docs/training.md), so this guards that level.
+const FLICKER_LIMIT = 8;
+test(`the live networks keep camera noise in check: flicker at most ${FLICKER_LIMIT} per byte`, { timeout: 120_000 }, async (t) => {
+  const live = STYLES.filter((s) => s.network === 'live');
+  assert.ok(live.length >= 1, 'the catalogue has a network made for video');
+  const ist = await engine(1);
+  const frames = panFrames();
+  try {
+    for (const style of [...live, STYLES.find((s) => s.network !== 'live')]) {
+      const model = await ist.loadStyle(style.name);
+      const r = measureFlicker(model, {}, frames);
+      model.dispose();
+      t.diagnostic(`${style.name} (${style.network}): ${r.output.toFixed(2)} per byte between frames, the camera's ${r.input.toFixed(2)}`);
+      assert.ok(r.input > 2.5 && r.input < 4, `the frames carry sigma ${FLICKER.sigma} noise (${r.input})`);
+      if (style.network === 'live') assert.ok(r.output <= FLICKER_LIMIT, `${style.name}: ${r.output.toFixed(2)} per byte`);
+    }
+  } finally {
+    ist.dispose();
+  }
 });
