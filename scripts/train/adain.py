@@ -203,12 +203,7 @@ class AdaInTrainer(ResumableRun):
             total = t["pixels"] + a.content_weight * t["content"]
         t["tv"] = total_variation(y)
         total = total + a.tv_weight * t["tv"]
-        self.opt.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt.step()
-        self.step += 1
-        t["total"] = total
-        return {k: float(v) for k, v in t.items()}
+        return self.optimize(total, t)
 
     @torch.no_grad()
     def sheet(self, out, size=256):

@@ -125,6 +125,14 @@ class ResumableRun:
         for g in self.opt.param_groups:
             g["lr"] = lr_at(self.a, self.step)
 
+    def optimize(self, total, terms):
+        """One optimizer step on `total`; returns the loss terms and the total as floats (the log's)."""
+        self.opt.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt.step()
+        self.step += 1
+        return {**{k: float(v) for k, v in terms.items()}, "total": float(total)}
+
     # --- the loop --------------------------------------------------------------------------
     def run(self):
         """Trains to a.steps (or a.max_minutes), checkpointing; True when the steps are done.

@@ -143,11 +143,7 @@ class Trainer(ResumableRun):
             # Start from a network that returns the photo, as pixel optimization starts from the
             # photo: straight into the style loss, a feed-forward network collapses to blobs.
             total = F.l1_loss(y, x)
-            self.opt.zero_grad(set_to_none=True)
-            total.backward()
-            self.opt.step()
-            self.step += 1
-            return {"total": total.item(), "identity": total.item()}
+            return self.optimize(total, {"identity": total})
         ramp = min(1.0, (self.step - a.identity_steps + 1) / a.style_ramp) if a.style_ramp else 1.0
         # The loss judges the clipped image the runner will show; the gradient passes the clip
         # unchanged, and a range penalty keeps outputs from drifting far past 0..1 unseen.
@@ -158,12 +154,7 @@ class Trainer(ResumableRun):
         if a.stability_weight:
             t["stable"] = self.stability(x, y)
             total = total + a.stability_weight * t["stable"]
-        self.opt.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt.step()
-        self.step += 1
-        t["total"] = total
-        return {k: v.item() for k, v in t.items()}
+        return self.optimize(total, t)
 
     def stability(self, x, y):
         """Mean absolute difference between the output y of the batch x and the output of the same
