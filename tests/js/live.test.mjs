@@ -210,8 +210,8 @@ test('disposing the model ends its live session', async () => {
 // Flicker of the networks made for video (bench/js/flicker.mjs): on a photo panning 2 px per
 // frame with noise of sigma 3, the mean change per byte between consecutive outputs aligned by
 // the pan; a photo style, trained without the stability term, is printed beside them. Issue
-// 13 aims at 6; today's live network gives 7.4 (docs/training.md), so this guards that level.
-const FLICKER_LIMIT = 8;
+// 13's target: at most 6 (starry-live: 2.9, the camera frames themselves 3.1).
+const FLICKER_LIMIT = 6;
 test(`the live networks keep camera noise in check: flicker at most ${FLICKER_LIMIT} per byte`, { timeout: 120_000 }, async (t) => {
   const live = STYLES.filter((s) => s.network === 'live');
   assert.ok(live.length >= 1, 'the catalogue has a network made for video');
