@@ -77,9 +77,8 @@ class Model {
                RunOptions options = RunOptions());
   Status step(std::size_t max_steps = 1);
   bool done() const { return exec_ == nullptr || exec_->done(); }
-  // The run in progress (profiles): its plan, and how many of its steps have run.
+  // The run in progress (profiles, style codes): its plan.
   const Plan* active_plan() const { return exec_ ? active_ : nullptr; }
-  std::size_t steps_done() const { return exec_ ? exec_->steps_done() : 0; }
   double progress() const;  // 0..1 by FLOPs
   Status run(std::vector<const float*> inputs, const std::vector<Shape>& shapes,
              RunOptions options = RunOptions());
