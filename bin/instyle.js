@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// instyle's command line: stylize a photo with a built-in style or an ONNX style network.
+// instyle's command line: stylize a photo with a built-in style, an ONNX style network, or any
+// image as the style.
 //
 //   npx instyle stylize photo.jpg out.png                      # the default style
 //   npx instyle stylize photo.jpg out.png --style elephants --strength 0.8
 //   npx instyle stylize photo.jpg out.png --model mosaic.onnx --size 1024
+//   npx instyle stylize photo.jpg out.png --style-image painting.jpg --strength 0.8   # any image
 //   npx instyle styles                                         # the built-in styles
 //
 // Photos of any size: past --max-memory the photo is stylized in tiles that share instance
@@ -46,6 +48,9 @@ const USAGE = `usage: instyle stylize <photo> <output.jpg|png|webp|tif|avif> [op
 options:
   --style <name>      a built-in style (default: the first that 'instyle styles' lists)
   --model <file>      a style network of your own (ONNX) instead
+  --style-image <file>  any image as the style (arbitrary style, AdaIN); with --model, your
+                      own arbitrary-style network (scripts/train/adain.py --export)
+  --style-size <px>   long side the style image is scaled to for its statistics (default 512)
   --strength <s>      0..1, how much of the style to apply (default 1)
   --size <px>         scale the photo down so its long side is at most px first
   --tiled <mode>      auto (default: when the photo needs more than --max-memory), on, off
@@ -103,6 +108,8 @@ async function stylize(args) {
     options: {
       model: { type: 'string' },
       style: { type: 'string' },
+      'style-image': { type: 'string' },
+      'style-size': { type: 'string' },
       strength: { type: 'string' },
       tiled: { type: 'string' },
       'max-memory': { type: 'string' },
@@ -118,6 +125,8 @@ async function stylize(args) {
   });
   if (positionals.length !== 2) throw new UsageError('stylize needs an input and an output file');
   if (values.model && values.style) throw new UsageError('give --style or --model, not both');
+  if (values['style-image'] && values.style) throw new UsageError('give --style or --style-image, not both');
+  if (values['style-size'] && !values['style-image']) throw new UsageError('--style-size goes with --style-image');
   const [input, output] = positionals;
   const tiled = { auto: 'auto', on: true, off: false }[values.tiled ?? 'auto'];
   if (tiled === undefined) throw new UsageError(`--tiled must be auto, on or off, got ${values.tiled}`);
@@ -128,18 +137,31 @@ async function stylize(args) {
   const size = number('size', values.size, 1, 1 << 16);
   const threads = number('threads', values.threads, 1, 64);
   const range = values.range === undefined ? 255 : number('range', values.range, 1, 255);
+  const styleSize = number('style-size', values['style-size'], 16, 4096);
   if (range !== 1 && range !== 255) throw new UsageError('--range must be 255 or 1');
 
   const format = outputFormat(output);
-  const [photoBytes, modelBytes] = await Promise.all([readFile(input), values.model ? readFile(values.model) : null]);
+  const styleImage = values['style-image'];
+  const [photoBytes, modelBytes, styleBytes] = await Promise.all([
+    readFile(input), values.model ? readFile(values.model) : null, styleImage ? readFile(styleImage) : null]);
   const photo = await decode(photoBytes, input);
+  const style = styleBytes ? await decode(styleBytes, styleImage) : null;
   const ist = await init({ threads: threads === undefined ? 'auto' : Math.round(threads) });
   try {
     const options = { range, bgr: values.bgr ?? false };
-    const model = modelBytes ? await ist.loadModel(modelBytes, options) : await ist.loadStyle(values.style ?? ist.styles()[0].name, options);
+    let model, run;
+    if (style) {
+      // Any image as the style: its statistics once, then the photo (tiles and all).
+      model = await ist.loadArbitraryStyle(modelBytes ?? undefined, options);
+      const code = model.styleCode(style, styleSize === undefined ? undefined : { maxSize: Math.round(styleSize) });
+      run = (o) => model.stylize(photo, code, o);
+    } else {
+      model = modelBytes ? await ist.loadModel(modelBytes, options) : await ist.loadStyle(values.style ?? ist.styles()[0].name, options);
+      run = (o) => model.stylize(photo, o);
+    }
     const started = performance.now();
     let shown = '';
-    const result = await model.stylize(photo, {
+    const result = await run({
       strength,
       preserveColors: values['preserve-colors'] ?? false,
       maxSize: size === undefined ? undefined : Math.round(size),

@@ -69,8 +69,12 @@ bool photo_input(instyle::model::StylizeInput* in, std::uintptr_t rgba, int widt
   return true;
 }
 
+Status bad_sizes_status() {
+  return instyle::invalid_argument("image sizes must be positive");
+}
+
 ModelStatus bad_sizes() {
-  return to_js(instyle::invalid_argument("image sizes must be positive"));
+  return to_js(bad_sizes_status());
 }
 
 instyle::StylizeBlend blend_of(double scale, bool bgr, double strength, bool preserve_colors) {
@@ -87,6 +91,7 @@ class JsModel {
   ModelStatus load(std::uintptr_t bytes, double size) {
     session_ = instyle::model::StylizeSession(nullptr);
     live_ = instyle::model::StylizeSession(nullptr);
+    adain_ = instyle::model::AdaInStyle();
     model_.reset();
     auto m = instyle::model::Model::load(reinterpret_cast<const uint8_t*>(bytes),
                                          static_cast<std::size_t>(size));
@@ -207,8 +212,51 @@ class JsModel {
     instyle::model::StylizeInput in;
     if (!photo_input(&in, rgba, width, height, target_w, target_h, scale, bgr)) return bad_sizes();
     in.statistics = statistics;
+    in.adain = adain_.layer >= 0 ? &adain_ : nullptr;
     return to_js(session_.start(in));
   }
+
+  // Arbitrary style (model/plan.h, AdaInStyle): which InstanceNormalization node is called
+  // `name` (-1: none), a style image's statistics at it, and the style later runs use.
+  int normLayerIndex(const std::string& name) const { return model_->norm_layer_index(name); }
+
+  // styleCode(rgba, ..., layer) -> {code, message, mean, stddev} (arrays of numbers).
+  val styleCode(std::uintptr_t rgba, int width, int height, int target_w, int target_h,
+                double scale, bool bgr, int layer) {
+    val r = val::object();
+    instyle::model::StylizeInput in;
+    Status s = bad_sizes_status();
+    instyle::model::AdaInStyle code;
+    if (photo_input(&in, rgba, width, height, target_w, target_h, scale, bgr)) {
+      s = session_.style_code(in, layer, &code);
+      session_.cancel();
+    }
+    r.set("code", std::string(instyle::error_code_name(s.code())));
+    r.set("message", s.message());
+    if (!s.ok()) return r;
+    val mean = val::array(), stddev = val::array();
+    for (std::size_t c = 0; c < code.mean.size(); ++c) {
+      mean.set(c, code.mean[c]);
+      stddev.set(c, code.stddev[c]);
+    }
+    r.set("mean", mean);
+    r.set("stddev", stddev);
+    return r;
+  }
+
+  // mean and stddev: heap addresses of `channels` floats each. The layer checks the count
+  // against its own when it runs.
+  void setAdain(int layer, std::uintptr_t mean, std::uintptr_t stddev, int channels,
+                double strength) {
+    const auto* m = reinterpret_cast<const float*>(mean);
+    const auto* d = reinterpret_cast<const float*>(stddev);
+    const std::size_t n = channels > 0 ? static_cast<std::size_t>(channels) : 0;
+    adain_.layer = layer;
+    adain_.mean.assign(m, m + n);
+    adain_.stddev.assign(d, d + n);
+    adain_.strength = static_cast<float>(strength);
+  }
+  void clearAdain() { adain_ = instyle::model::AdaInStyle(); }
 
   ModelStatus stylizeFinish(std::uintptr_t out, double scale, bool bgr, double strength,
                             bool preserve_colors) {
@@ -231,6 +279,7 @@ class JsModel {
     }
     in.statistics = temporal > 0 ? Statistics::kSmooth : Statistics::kOwn;
     in.temporal = static_cast<float>(temporal);
+    in.adain = adain_.layer >= 0 ? &adain_ : nullptr;
     return to_js(live_.run(in, reinterpret_cast<uint8_t*>(out),
                            blend_of(out_scale, bgr, strength, preserve_colors)));
   }
@@ -241,6 +290,7 @@ class JsModel {
   // Frees activations and plans (the weights stay); the next run allocates again.
   void release() {
     cancel();
+    clearAdain();
     forgetStatistics();
     live_.cancel();
     live_.forget_statistics();
@@ -251,6 +301,7 @@ class JsModel {
   std::unique_ptr<instyle::model::Model> model_;
   instyle::model::StylizeSession session_{nullptr};
   instyle::model::StylizeSession live_{nullptr};
+  instyle::model::AdaInStyle adain_;  // layer -1: none
 };
 
 // Tiled stylize resizes photos a band of rows at a time (js/model.js), so that a 12 MP photo
@@ -315,6 +366,10 @@ EMSCRIPTEN_BINDINGS(instyle_model) {
       .function("hasStatistics", &JsModel::hasStatistics)
       .function("stylizeStart", &JsModel::stylizeStart)
       .function("stylizeFinish", &JsModel::stylizeFinish)
+      .function("normLayerIndex", &JsModel::normLayerIndex)
+      .function("styleCode", &JsModel::styleCode)
+      .function("setAdain", &JsModel::setAdain)
+      .function("clearAdain", &JsModel::clearAdain)
       .function("liveStylize", &JsModel::liveStylize)
       .function("liveReset", &JsModel::liveReset)
       .function("cancel", &JsModel::cancel)

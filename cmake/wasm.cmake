@@ -79,7 +79,7 @@ instyle_wasm_variant(simd-threads ON)
 # in browsers is what is tested. GoogleTest is built from the sources Debian's libgtest-dev
 # ships in /usr/src/googletest (its prebuilt libraries are native).
 set(INSTYLE_GTEST_SRC /usr/src/googletest/googletest)
-set(INSTYLE_WASM_SUITES conv norm eltwise pad resize invariance)
+set(INSTYLE_WASM_SUITES conv norm eltwise pad resize pool invariance)
 if(EXISTS ${INSTYLE_GTEST_SRC}/src/gtest-all.cc)
   add_library(gtest_wasm STATIC ${INSTYLE_GTEST_SRC}/src/gtest-all.cc ${INSTYLE_GTEST_SRC}/src/gtest_main.cc)
   target_include_directories(gtest_wasm SYSTEM PUBLIC ${INSTYLE_GTEST_SRC}/include)

@@ -7,6 +7,7 @@
 // one HeapScope and frees them in a finally block, so errors never leak. Heap views are made
 // fresh for each copy (the heap may have grown, which replaces its ArrayBuffer) and never
 // escape this file.
+import { ArbitraryStyle } from './arbitrary.js';
 import { InstyleError } from './errors.js';
 import { loadModel } from './model.js';
 import { STYLES } from './styles.js';
@@ -417,6 +418,31 @@ export class Instyle {
       throw new InstyleError('UNAVAILABLE', `${op}: could not read ${style.file} from the package: ${e.message}`);
     }
     return this.loadModel(bytes, options);
+  }
+
+  /**
+   * Loads an arbitrary-style network (js/arbitrary.js): any image as the style. Without bytes,
+   * the one this package ships (styles/arbitrary.onnx); with the bytes of an .onnx file, your
+   * own export (scripts/train/adain.py --export: an InstanceNormalization node named 'adain'
+   * between encoder and decoder). options as loadModel's.
+   */
+  async loadArbitraryStyle(bytes, options) {
+    const op = 'loadArbitraryStyle';
+    if (this.#disposed) throw new InstyleError('DISPOSED', `${op}: this instyle instance was disposed`);
+    if (bytes === undefined || bytes === null) {
+      try {
+        bytes = await this.#readAsset(new URL('../styles/arbitrary.onnx', import.meta.url));
+      } catch (e) {
+        throw new InstyleError('UNAVAILABLE', `${op}: could not read arbitrary.onnx from the package: ${e.message}`);
+      }
+    }
+    const model = await this.loadModel(bytes, options);
+    try {
+      return new ArbitraryStyle(model);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
   }
 
   /** Bytes the WASM heap spans now, and bytes malloc holds (0 growth across calls = no leak). */

@@ -199,6 +199,13 @@ export class Instyle {
   styles(): StyleInfo[];
   /** Loads a built-in style by name; rejects with 'INVALID_ARGUMENT' for an unknown name. */
   loadStyle(name: string, options?: LoadModelOptions): Promise<StyleModel>;
+  /**
+   * Loads an arbitrary-style network: any image as the style (AdaIN). Without bytes, the one
+   * the package ships; with the bytes of an .onnx file, your own export (an
+   * InstanceNormalization node named 'adain' between encoder and decoder; rejects with
+   * 'UNSUPPORTED' without one).
+   */
+  loadArbitraryStyle(bytes?: Uint8Array | ArrayBuffer, options?: LoadModelOptions): Promise<ArbitraryStyle>;
   /** Stops the engine's threads and releases the module; later calls throw 'DISPOSED'. */
   dispose(): void;
 }
@@ -352,6 +359,41 @@ export interface StyleModel {
   live(options?: LiveOptions): LiveSession;
   readonly disposed: boolean;
   /** Frees the network in the engine (and ends its live session); later calls throw 'DISPOSED'. */
+  dispose(): void;
+}
+
+/**
+ * A style image's statistics at an arbitrary-style network's AdaIN layer: computed once by
+ * styleCode(), reused for many photos or frames; plain data (structuredClone and postMessage
+ * keep it).
+ */
+export interface StyleCode {
+  readonly kind: 'instyle.styleCode';
+  readonly layer: string;
+  readonly channels: number;
+  readonly mean: Float32Array;
+  readonly stddev: Float32Array;
+  /** The size the style image ran at. */
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface ArbitraryStylizeOptions extends Omit<StylizeOptions, 'tileStatistics'> {
+  /**
+   * 1 (default): the photo's features take the style's statistics; 0.5: halfway between its
+   * own and the style's (AdaIN's alpha, inside the network); 0: the photo, unchanged.
+   */
+  strength?: number;
+}
+
+export interface ArbitraryStyle {
+  /** Paints the photo in the style of an image or of a styleCode(). */
+  stylize(photo: ImageLike, style: ImageLike | StyleCode, options?: ArbitraryStylizeOptions): Promise<ImageLike>;
+  /** The style image's statistics; its long side is first scaled to at most maxSize (default 512). */
+  styleCode(styleImage: ImageLike, options?: { maxSize?: number }): StyleCode;
+  info(size?: readonly number[] | { width: number; height: number }): ModelInfo & { adainLayer: string };
+  readonly disposed: boolean;
+  /** Frees the network; later calls throw 'DISPOSED'. */
   dispose(): void;
 }
 

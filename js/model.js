@@ -88,6 +88,22 @@ function checkRange(op, name, v, fallback) {
   return v;
 }
 
+// An RGBA image: ImageData or { data: Uint8ClampedArray | Uint8Array, width, height }.
+export function checkImage(op, name, image) {
+  if (image === null || typeof image !== 'object') throw invalid(op, `${name} must be ImageData or { data, width, height }, got ${typeName(image)}`);
+  const { data, width, height } = image;
+  if (!(data instanceof Uint8ClampedArray || data instanceof Uint8Array)) {
+    throw invalid(op, `${name}.data must be a Uint8ClampedArray of RGBA bytes, got ${typeName(data)}`);
+  }
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
+    throw invalid(op, `${name}.width and ${name}.height must be positive integers, got ${width} x ${height}`);
+  }
+  if (data.length !== width * height * 4) {
+    throw new InstyleError('SHAPE_MISMATCH', `${op}: ${name}.data has ${data.length} bytes but ${width} x ${height} RGBA needs ${width * height * 4}`);
+  }
+  return { data, width, height };
+}
+
 function checkStatus(status) {
   if (status.code !== 'OK') throw new InstyleError(status.code, status.message);
 }
@@ -113,6 +129,9 @@ function cancelled(op, signal) {
   if (signal?.reason !== undefined) e.cause = signal.reason;
   return e;
 }
+
+// Filled by Model's static block: see there.
+export let modelInternals;
 
 // Frees Embind objects a caller forgot to dispose(), when their wrapper is collected.
 const registry = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((m) => m.delete()) : null;
@@ -194,21 +213,16 @@ export class Model {
    * Big photos are cut into overlapping tiles that share instance norm statistics taken from
    * a thumbnail (see TILING below), so memory stays bounded at any size.
    */
-  async stylize(image, options) {
-    const op = 'stylize';
+  stylize(image, options) {
+    return this.#stylize('stylize', image, options, null);
+  }
+
+  // adain: null, or { layer (index), mean, stddev (Float32Array), strength } for an arbitrary-style
+  // network's AdaIN layer (js/arbitrary.js), set in the engine for this call only.
+  async #stylize(op, image, options, adain) {
     this.#check(op);
     const o = checkOptions(op, options, STYLIZE_OPTIONS);
-    if (image === null || typeof image !== 'object') throw invalid(op, `image must be ImageData or { data, width, height }, got ${typeName(image)}`);
-    const { data, width, height } = image;
-    if (!(data instanceof Uint8ClampedArray || data instanceof Uint8Array)) {
-      throw invalid(op, `image.data must be a Uint8ClampedArray of RGBA bytes, got ${typeName(data)}`);
-    }
-    if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
-      throw invalid(op, `image.width and image.height must be positive integers, got ${width} x ${height}`);
-    }
-    if (data.length !== width * height * 4) {
-      throw new InstyleError('SHAPE_MISMATCH', `${op}: image.data has ${data.length} bytes but ${width} x ${height} RGBA needs ${width * height * 4}`);
-    }
+    const { data, width, height } = checkImage(op, 'image', image);
     const strength = o.strength ?? 1;
     if (typeof strength !== 'number' || !(strength >= 0 && strength <= 1)) throw invalid(op, `strength must be a number in [0, 1], got ${strength}`);
     const preserveColors = o.preserveColors ?? false;
@@ -247,6 +261,7 @@ export class Model {
     const run = { op, signal, onProgress: o.onProgress, strength, preserveColors };
     this.#busy = true;
     try {
+      if (adain) this.#setAdain(op, adain);
       const tiles = tiled === false ? null : this.#tilePlan(op, w, h, { tiled, tileSize, thumbnailSize, budget });
       const pixels = tiles
         ? await this.#stylizeTiled(run, { data, width, height }, w, h, tiles, tileStatistics)
@@ -257,6 +272,7 @@ export class Model {
       if (!this.#disposed && !this.#engine.disposed()) {
         this.#native.cancel();
         this.#native.forgetStatistics();
+        if (adain) this.#native.clearAdain();
       }
       this.#busy = false;
     }
@@ -288,8 +304,9 @@ export class Model {
   // statistics; then tiles of the full photo run with them, each tile padded on its inner
   // sides by the network's receptive field (computed from the graph) and placed on its stride
   // grid, so its core comes out as an untiled run with the thumbnail's statistics would give
-  // it. Overlaps are cross-faded over a few pixels. Only the photo and the result exist at
-  // full size (as bytes, outside the engine); the engine holds one tile's activations.
+  // it. Overlaps are cross-faded over a few pixels, and tiles reach that much past the margin,
+  // so the fade mixes two exact pixels. Only the photo and the result exist at full size (as
+  // bytes, outside the engine); the engine holds one tile's activations.
   //
   // Returns null when the photo fits the budget untiled (tiled: 'auto'), else the plan:
   // { list: [{ x0, y0, x1, y1 (input), cx0, cy0, cx1, cy1 (core) }], thumb: { w, h }, ... }.
@@ -328,9 +345,12 @@ export class Model {
       side = Math.min(side, MAX_AUTO_TILE);
     }
     side = Math.floor(side / align) * align;
-    const core = Math.floor((side - 2 * margin) / align) * align;
+    // Neighbouring tiles cross-fade over `blend` pixels past each core's edge, so each tile
+    // reaches that much further than the margin: the fade then mixes two exact pixels.
+    const reach = Math.ceil((margin + BLEND_PIXELS) / align) * align;
+    const core = Math.floor((side - 2 * reach) / align) * align;
     if (core < align * 4) {
-      throw new InstyleError('OUT_OF_MEMORY', `${op}: a tile of ${side} pixels leaves no room inside the network's ${margin}-pixel margins; ` +
+      throw new InstyleError('OUT_OF_MEMORY', `${op}: a tile of ${side} pixels leaves no room inside the network's ${reach}-pixel margins; ` +
         (tileSize === undefined ? `raise maxMemoryMB (now ${(budget / 2 ** 20).toFixed(0)})` : 'use a larger tileSize'));
     }
     // The thumbnail: its long side at thumbnailSize (never larger than the photo), smaller if
@@ -345,12 +365,12 @@ export class Model {
         const cx1 = Math.min(w, cx0 + core), cy1 = Math.min(h, cy0 + core);
         list.push({
           cx0, cy0, cx1, cy1,
-          x0: Math.max(0, cx0 - margin), y0: Math.max(0, cy0 - margin),
-          x1: Math.min(w, cx1 + margin), y1: Math.min(h, cy1 + margin),
+          x0: Math.max(0, cx0 - reach), y0: Math.max(0, cy0 - reach),
+          x1: Math.min(w, cx1 + reach), y1: Math.min(h, cy1 + reach),
         });
       }
     }
-    return { list, thumb, side, core, margin, align, radius: rf.radius, blend: Math.min(BLEND_PIXELS, margin, core >> 2) };
+    return { list, thumb, side, core, margin, reach, align, radius: rf.radius, blend: Math.min(BLEND_PIXELS, core >> 2) };
   }
 
   async #stylizeTiled(run, photo, w, h, tiles, tileStatistics) {
@@ -444,6 +464,55 @@ export class Model {
       if (out) runtime.free(out);
     }
     return result;
+  }
+
+  // The engine copies the statistics; the heap buffers go at once.
+  #setAdain(op, { layer, mean, stddev, strength }) {
+    const { runtime } = this.#engine;
+    const n = mean.length;
+    const ptr = this.#malloc(op, 8 * n, 'the style\'s statistics');
+    try {
+      new Float32Array(this.#heap(), ptr, n).set(mean);
+      new Float32Array(this.#heap(), ptr + 4 * n, n).set(stddev);
+      this.#native.setAdain(layer, ptr, ptr + 4 * n, n, strength);
+    } finally {
+      runtime.free(ptr);
+    }
+  }
+
+  // An arbitrary-style network's style code: `image` (checked) resized so that its long side is
+  // at most maxSize (in bands, so a huge image never enters the heap whole), then run up to
+  // and through instance norm layer `layer`: { mean, stddev } at that layer's input, and the
+  // size the image ran at.
+  #styleCode(op, image, maxSize, layer) {
+    this.#check(op);
+    const { runtime } = this.#engine;
+    const k = Math.min(1, maxSize / Math.max(image.width, image.height));
+    const w = Math.max(1, Math.round(image.width * k)), h = Math.max(1, Math.round(image.height * k));
+    let src = 0;
+    this.#busy = true;
+    try {
+      src = this.#malloc(op, w * h * 4, 'the style image');
+      if (w === image.width && h === image.height) new Uint8Array(this.#heap(), src, w * h * 4).set(image.data);
+      else this.#resizeBands(op, image.data, image.width, image.height, w, h, src);
+      const r = this.#native.styleCode(src, w, h, w, h, this.#inScale(), this.#bgr, layer);
+      if (r.code !== 'OK') throw new InstyleError(r.code, `${op}: ${r.message}`);
+      return { mean: Float32Array.from(r.mean), stddev: Float32Array.from(r.stddev), width: w, height: h };
+    } finally {
+      if (src) runtime.free(src);
+      if (!this.#disposed && !this.#engine.disposed()) this.#native.cancel();
+      this.#busy = false;
+    }
+  }
+
+  static {
+    // What js/arbitrary.js needs of a model and the package's users do not: not exported
+    // from the package's entry points.
+    modelInternals = {
+      normLayerIndex: (model, name) => model.#native.normLayerIndex(name),
+      styleCode: (model, op, image, maxSize, layer) => model.#styleCode(op, image, maxSize, layer),
+      stylize: (model, op, image, options, adain) => model.#stylize(op, image, options, adain),
+    };
   }
 
   #inScale() {

@@ -206,11 +206,61 @@ def to_fp16_storage(src, dst):
     onnx.save(m, dst)
 
 
+TRAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'train')
+# The arbitrary-style test model is built by the training scripts' own export (arbitrary_net.py).
+SOURCES = [os.path.abspath(__file__)] + [os.path.join(TRAIN, f) for f in
+                                         ('arbitrary_net.py', 'random_vgg.py', 'onnx_tools.py')]
+
+
+def arbitrary_case(out):
+    """A small arbitrary-style network: arbitrary_net.py's encoder (random VGG at 1/8 width, up to
+    relu3_1), InstanceNormalization "adain" and a seeded random decoder, exported as the package
+    ships them, with PyTorch references for tests/js/arbitrary.test.mjs: arbitrary.json names a
+    photo and a style image (RGBA bytes) and the expected outputs (float32 [1,3,H,W], 0..255,
+    unclipped) at strength 1 and 0.5."""
+    sys.path.insert(0, TRAIN)
+    import arbitrary_net
+    torch.manual_seed(SEED + 3)
+    enc = arbitrary_net.Encoder(seed=SEED, width=0.125, level='relu3_1')
+    dec = arbitrary_net.Decoder(0.125, 'relu3_1')
+    rng = np.random.default_rng(SEED + 3)
+
+    def image(h, w, name):
+        # Smooth colour fields plus noise, so that statistics differ between channels.
+        yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+        base = np.stack([np.sin(6 * xx + 1), np.cos(5 * yy), np.sin(4 * (xx + yy))], -1) * 80 + 128
+        rgb = np.clip(base + rng.normal(0, 25, (h, w, 3)), 0, 255).astype(np.uint8)
+        rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], -1)
+        rgba.tofile(os.path.join(out, name))
+        return torch.from_numpy(rgb.astype(np.float32)).permute(2, 0, 1)[None]
+
+    photo, style = image(40, 56, 'arbitrary.photo.rgba'), image(36, 44, 'arbitrary.style.rgba')
+    # A random decoder's output hugs zero; spread it over mid-greys so that clipping hides nothing.
+    last = [m for m in dec.modules() if isinstance(m, nn.Conv2d)][-1]
+    with torch.no_grad():
+        last.bias.zero_()
+        spread = float(arbitrary_net.reference(enc, dec, photo, style).std()) / 255
+        last.weight.mul_(0.15 / spread)
+        last.bias.fill_(0.5)
+    arbitrary_net.export(enc, dec, os.path.join(out, 'arbitrary.onnx'))
+    refs = {}
+    for k in (1.0, 0.5):
+        y = arbitrary_net.reference(enc, dec, photo, style, k).numpy().astype(np.float32)
+        name = 'arbitrary.strength%g.out.bin' % k
+        y.tofile(os.path.join(out, name))
+        refs['%g' % k] = {'file': name, 'shape': list(y.shape)}
+    with open(os.path.join(out, 'arbitrary.json'), 'w') as f:
+        json.dump({'model': 'arbitrary.onnx', 'layer': arbitrary_net.LAYER,
+                   'photo': {'file': 'arbitrary.photo.rgba', 'width': 56, 'height': 40},
+                   'style': {'file': 'arbitrary.style.rgba', 'width': 44, 'height': 36},
+                   'outputs': refs}, f, indent=1)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'build/test-models'
     os.makedirs(out, exist_ok=True)
     stamp = os.path.join(out, 'manifest.txt')
-    if os.path.exists(stamp) and os.path.getmtime(stamp) >= os.path.getmtime(__file__):
+    if os.path.exists(stamp) and os.path.getmtime(stamp) >= max(os.path.getmtime(f) for f in SOURCES):
         print('test models are up to date in', out)
         return
     torch.set_num_threads(2)
@@ -253,6 +303,8 @@ def main():
     to_fp16_storage(os.path.join(out, 'tmp.onnx'), os.path.join(out, 'small-fp16.opset13.onnx'))
     os.remove(os.path.join(out, 'tmp.onnx'))
     cases.append(('small-fp16.opset13', 13, small_fp16))
+
+    arbitrary_case(out)
 
     # What onnx (the reference protobuf reader) sees in each file, for the reader's tests.
     for name, _, _ in cases:

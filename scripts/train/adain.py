@@ -14,6 +14,7 @@ upsampling: ops instyle's runner has). Two recipes:
     /usr/bin/python3 scripts/train/adain.py --run adain-r31 --level relu3_1 --steps 4000
     /usr/bin/python3 scripts/train/adain.py --run adain-r31 --bench 3        # s/step, no files
     /usr/bin/python3 scripts/train/adain.py --run adain-r31 --sheet out.jpg  # held-out photos x artworks
+    /usr/bin/python3 scripts/train/adain.py --run adain-r31 --export styles/arbitrary.onnx --fp16
 
 Style images for training: every image in <cache>/data/styles (prepare_data.py) and in
 --style-dir folders, but those named in --hold-out (kept for judging). Run folders, resume and
@@ -30,61 +31,15 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from arbitrary_net import Decoder, Encoder, adain, export  # noqa: E402
 from images import CropSampler, cache_dir, load_image, to_pil  # noqa: E402
 from perceptual import LossNet, gram, loss_spec, total_variation  # noqa: E402
-from random_vgg import LAYOUT, NAMES, RandomVGG  # noqa: E402
 from resumable import ResumableRun  # noqa: E402
 
 FIXED = ["recipe", "level", "seed", "width", "size", "batch", "lr", "content_weight", "style_weight",
-         "tv_weight", "loss_nets", "style_stat", "hold_out"]
+         "tv_weight", "range_weight", "loss_nets", "style_stat", "hold_out"]
 # Artworks kept out of training by default, to judge the network on styles it never saw.
 HOLD_OUT = ["kandinsky", "cafe", "grimaltar"]
-
-
-def adain(content, style, eps=1e-5):
-    """Each channel of `content` re-normalized to the mean and standard deviation of `style`'s."""
-    cm, cs = content.mean((2, 3), keepdim=True), (content.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
-    sm, ss = style.mean((2, 3), keepdim=True), (style.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
-    return (content - cm) / cs * ss + sm
-
-
-class Encoder(nn.Module):
-    """The random VGG up to `level`: features of a 0..1 image."""
-
-    def __init__(self, seed, width, level):
-        super().__init__()
-        self.vgg = RandomVGG(seed, width)
-        self.level = level
-
-    def forward(self, x01):
-        return self.vgg(x01, {self.level})[self.level]
-
-
-class Decoder(nn.Module):
-    """The encoder's mirror: its convolutions in reverse (each back to the previous width), a
-    nearest x2 upsampling where it pooled, and a last convolution to RGB."""
-
-    def __init__(self, width, level):
-        super().__init__()
-        chans = []  # the encoder's convolution widths up to the level, "M" for each pooling
-        for v, n in zip(LAYOUT, NAMES):
-            chans.append(v if v == "M" else max(8, int(v * width)))  # as RandomVGG sizes them
-            if n and "relu" + n == level:
-                break
-        back = list(reversed(chans))[1:] + [3]
-        layers, cin = [], chans[-1]
-        for i, v in enumerate(back):
-            if v == "M":
-                layers.append(nn.Upsample(scale_factor=2, mode="nearest"))
-                continue
-            layers += [nn.ReflectionPad2d(1), nn.Conv2d(cin, v, 3)]
-            if i < len(back) - 1:
-                layers.append(nn.ReLU())
-            cin = v
-        self.body = nn.Sequential(*layers)
-
-    def forward(self, f):
-        return self.body(f)
 
 
 def parse_args(argv=None):
@@ -104,6 +59,9 @@ def parse_args(argv=None):
     ap.add_argument("--content-weight", type=float, default=1.0)
     ap.add_argument("--style-weight", type=float, default=1.0)
     ap.add_argument("--tv-weight", type=float, default=1.0)
+    ap.add_argument("--range-weight", type=float, default=10.0,
+                    help="on outputs outside 0..1 (squared), as train.py: without it the decoder drifted past "
+                         "0..1, where the clipped output is flat and no loss can pull it back (adain-r31)")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--style-dir", nargs="*", default=[], help="more folders of style images")
     ap.add_argument("--hold-out", nargs="*", default=HOLD_OUT, help="style image names kept out of training")
@@ -113,6 +71,8 @@ def parse_args(argv=None):
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--bench", type=int, default=0, metavar="N")
     ap.add_argument("--sheet", metavar="OUT.jpg", help="held-out photos x held-out artworks from the newest checkpoint")
+    ap.add_argument("--export", metavar="OUT.onnx", help="encoder, AdaIN layer and decoder as one ONNX graph (arbitrary_net.py)")
+    ap.add_argument("--fp16", action="store_true", help="with --export: fp16 weights")
     ap.add_argument("--cache")
     a = ap.parse_args(argv)
     a.cache = a.cache or cache_dir()
@@ -130,7 +90,7 @@ def style_paths(a):
 
 class AdaInTrainer(ResumableRun):
     FIXED = FIXED
-    LOGGED = ["total", "content", "style", "pixels", "tv"]
+    LOGGED = ["total", "content", "style", "pixels", "tv", "range"]
 
     def __init__(self, a):
         torch.manual_seed(a.seed + 1)
@@ -176,8 +136,10 @@ class AdaInTrainer(ResumableRun):
         return terms
 
     def decode(self, f):
+        """The output as the runner shows it (clipped, with straight-through gradients), and the
+        penalty on what the clipping hid."""
         y = self.net(f)
-        return y + (y.clamp(0, 1) - y).detach()  # the loss sees what the runner shows
+        return y + (y.clamp(0, 1) - y).detach(), (torch.relu(y - 1) + torch.relu(-y)).pow(2).mean()
 
     def train_step(self):
         a = self.a
@@ -191,18 +153,18 @@ class AdaInTrainer(ResumableRun):
             with torch.no_grad():
                 target = adain(fx, self.encoder(s))
                 fs = self.features(s)
-            y = self.decode(target)
+            y, t["range"] = self.decode(target)
             t["content"] = F.mse_loss(self.encoder(y), target) / target.pow(2).mean()
             terms = [v / n for v, n in zip(self.style_terms(self.features(y), fs), self.style_norm)]
             t["style"] = sum(terms) / len(self.loss_nets)
             total = a.content_weight * t["content"] + a.style_weight * t["style"]
         else:
-            y = self.decode(fx)
+            y, t["range"] = self.decode(fx)
             t["pixels"] = F.l1_loss(y, x)
             t["content"] = F.mse_loss(self.encoder(y), fx) / fx.pow(2).mean()
             total = t["pixels"] + a.content_weight * t["content"]
         t["tv"] = total_variation(y)
-        total = total + a.tv_weight * t["tv"]
+        total = total + a.tv_weight * t["tv"] + a.range_weight * t["range"]
         return self.optimize(total, t)
 
     @torch.no_grad()
@@ -220,8 +182,8 @@ class AdaInTrainer(ResumableRun):
             x = load_image(p, size, multiple=8)[:, :, :size, :size]
             im.paste(to_pil(x), (0, (i + 1) * size))
             for j, s in enumerate(styles):
-                f = self.encoder(x)
-                y = self.net(adain(f, self.encoder(s)) if self.a.recipe == "adain" else f)
+                # Both recipes are used the same way at run time: AdaIN, then the decoder.
+                y = self.net(adain(self.encoder(x), self.encoder(s)))
                 im.paste(to_pil(y), ((j + 1) * size, (i + 1) * size))
         im.save(out, quality=88)
         print(f"wrote {out}: {len(photos)} photos x {len(styles)} held-out artworks at step {self.step}")
@@ -233,6 +195,9 @@ def main():
     t = AdaInTrainer(a)
     if a.sheet:
         t.sheet(a.sheet)
+    elif a.export:
+        export(t.encoder, t.net, a.export, fp16=a.fp16)
+        print(f"exported {a.run} (step {t.step}) to {a.export} ({os.path.getsize(a.export)} bytes)")
     elif a.bench:
         t.bench(a.bench, f"{a.recipe} {a.level} batch {a.batch}x{a.size}")
     else:

@@ -15,7 +15,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-ALLOWED = {"Pad", "Conv", "InstanceNormalization", "Relu", "Add", "Resize", "Upsample", "Cast"}
+ALLOWED = {"Pad", "Conv", "InstanceNormalization", "Relu", "Add", "Resize", "Upsample", "Cast", "AveragePool"}
 
 
 def _np_dtype(onnx_type):
@@ -74,8 +74,14 @@ def simplify(src, dst, fp16=False):
     g = m.graph
     consts = {i.name: numpy_helper.to_array(i) for i in g.initializer}
     keep = []
+    alias = {}  # outputs of dropped no-op nodes -> their input
     for node in g.node:
+        for i, n in enumerate(node.input):
+            node.input[i] = alias.get(n, n)
         ins = [consts.get(n) if n else None for n in node.input]
+        if node.op_type == "Pad" and len(ins) > 1 and ins[1] is not None and not ins[1].any():
+            alias[node.output[0]] = node.input[0]  # torch pads AvgPool2d's input by zero pixels
+            continue
         folded = None
         if all(i is not None for i, n in zip(ins, node.input) if n):
             folded = _fold(node, ins)
@@ -147,6 +153,10 @@ def run(m, x):
             out = np.maximum(ins[0], 0)
         elif op == "Add":
             out = ins[0] + ins[1]
+        elif op == "AveragePool":
+            assert not any(at.get("pads", [0])) and at.get("ceil_mode", 0) == 0, at
+            k, s = at["kernel_shape"], at.get("strides", [1, 1])
+            out = F.avg_pool2d(torch.from_numpy(np.array(ins[0])), tuple(k), tuple(s)).numpy()
         elif op in ("Resize", "Upsample"):
             scales = ins[2] if op == "Resize" else ins[1]
             assert at.get("mode") == b"nearest" and list(scales) == [1, 1, 2, 2], (at, scales)

@@ -34,6 +34,8 @@ namespace instyle::model {
   X(Div, "Div", true, true)                                      \
   X(Clip, "Clip", true, true)                                    \
   X(Pad, "Pad", true, false)                                     \
+  X(AveragePool, "AveragePool", true, false)                     \
+  X(MaxPool, "MaxPool", true, false)                             \
   X(Upsample, "Upsample", true, false)                           \
   X(Resize, "Resize", true, false)                               \
   X(Concat, "Concat", true, true)                                \

@@ -24,6 +24,7 @@
 #include "model/conv_transpose.h"
 #include "model/graph.h"
 #include "pad.h"
+#include "pool.h"
 #include "resize.h"
 #include "status.h"
 
@@ -174,6 +175,21 @@ struct PadStep : StepDefaults {
   Status field(const Plan&, const Step&, Axis axes[2]) const;
 };
 
+// steps/pool.cpp: AveragePool and MaxPool (pool.h), the planes split into `parts` runs, one
+// per thread, each with a row of workspace.
+struct PoolStep : StepDefaults {
+  Pool2dShape pool;
+  std::size_t parts = 1;
+
+  Status run(const StepArgs& a) const;
+  double flops(std::size_t out) const {
+    return static_cast<double>(out) * static_cast<double>(pool.kH * pool.kW);
+  }
+  std::size_t prepare(int threads);
+  Status field(const Plan&, const Step&, Axis axes[2]) const;
+  std::string describe() const;  // "2x2/2", "3x3/1 pad 1"
+};
+
 // steps/resize.cpp: Resize and Upsample, lowered to the cheapest of three kernels. NC planes
 // of H x W to OH x OW.
 struct UpsampleStep : StepDefaults {  // nearest neighbour by whole factors
@@ -213,8 +229,8 @@ struct ConcatStep : StepDefaults {
 };
 
 using StepOp = std::variant<ConvStep, ConvTransposeStep, InstanceNormStep, BatchNormStep, UnaryStep,
-                            BinaryStep, PadStep, UpsampleStep, ResizeBilinearStep, ResizeTableStep,
-                            ConcatStep>;
+                            BinaryStep, PadStep, PoolStep, UpsampleStep, ResizeBilinearStep,
+                            ResizeTableStep, ConcatStep>;
 
 struct Step {
   int node = -1;  // graph node index (the last one, when fused), for errors and progress
@@ -238,6 +254,7 @@ Status lower_norm(Lowering& l, const Node& node, Step* step);
 Status lower_unary(Lowering& l, const Node& node, Step* step);
 Status lower_binary(Lowering& l, const Node& node, Step* step);
 Status lower_pad(Lowering& l, const Node& node, Step* step);
+Status lower_pool(Lowering& l, const Node& node, Step* step);
 Status lower_resize(Lowering& l, const Node& node, Step* step);
 Status lower_concat(Lowering& l, const Node& node, Step* step);
 

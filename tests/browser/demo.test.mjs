@@ -431,6 +431,73 @@ for (const isolation of [true, false]) {
     // Live mode: Chromium's fake camera (a moving test pattern), stylized by the live worker on
     // the live canvas; the rate shown, the style, strength and size changed while it runs, a
     // snapshot downloaded, the lab paused meanwhile and resumed after.
+    // Any image as the style (issue 15): the shipped arbitrary-style network with the image's
+    // statistics; the strength slider runs the network again (AdaIN's blend inside it), and 0
+    // gives the photo back.
+    test('Your own style image: upload, stylize, strength inside the network, drop another', async (t) => {
+      if (!isolation) return; // the worker path does not depend on isolation
+      if (!existsSync(`${ROOT}styles/arbitrary.onnx`)) return t.skip('styles/arbitrary.onnx is not built');
+      const status = () => page.getByTestId('studio-status').textContent();
+      const done = () => page.waitForFunction(() => /^Done/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 120_000 });
+      const pixels = (testid) => page.getByTestId(testid).evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data));
+      const builtin = await page.getByTestId('style-select').inputValue();
+      t.after(async () => {
+        await page.getByTestId('style-select').selectOption(builtin);
+        await setSlider(page, 'strength-slider', 1);
+        await page.getByTestId('max-size').selectOption('512');
+      });
+      await page.getByTestId('max-size').selectOption('256');
+      assert.equal(await page.getByTestId('style-image-drop').isVisible(), false, 'no style image shown for a built-in style');
+      await page.getByTestId('style-image-input').setInputFiles(`${ROOT}web/samples/storm.jpg`);
+      await page.waitForFunction(() => /^Loaded your style image storm\.jpg/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 60_000 });
+      assert.equal(await page.getByTestId('style-image-drop').isVisible(), true);
+      assert.equal(await page.getByTestId('style-select').inputValue(), 'image:storm.jpg');
+      await page.getByTestId('stylize-button').click();
+      await done();
+      const full = await pixels('result-canvas');
+      await page.locator('#studio').screenshot({ path: `${SCREENSHOTS}/studio-style-image.png` });
+
+      // Letting go of the slider runs the network again, with progress; the result changes,
+      // and is not the page's pixel blend of the full-strength result with the photo.
+      await page.getByTestId('strength-slider').evaluate((el) => {
+        el.value = '0.4';
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      });
+      await page.waitForFunction(() => /^Stylizing/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 30_000 });
+      await done();
+      const half = await pixels('result-canvas');
+      const photo = await pixels('before-canvas');
+      assert.equal(full.length, half.length);
+      const blend = full.map((v, i) => Math.round(0.4 * v + 0.6 * photo[i]));
+      assert.ok(meanAbsDiff(half, full) > 2, 'strength 0.4 changes the picture');
+      assert.ok(meanAbsDiff(half, blend) > 1, 'by the network, not by a pixel blend');
+      await page.getByTestId('strength-slider').evaluate((el) => {
+        el.value = '0';
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      });
+      await page.waitForFunction(() => /^Stylizing/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 30_000 });
+      await done();
+      assert.equal(meanAbsDiff(await pixels('result-canvas'), await pixels('before-canvas')), 0, 'strength 0: the photo itself');
+
+      // Another image dropped on the style image; a file that is not an image is refused.
+      const drop = (name, base64, type) => page.getByTestId('style-image-drop').evaluate((el, f) => {
+        const bytes = Uint8Array.from(atob(f.base64), (ch) => ch.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], f.name, { type: f.type }));
+        el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, { name, base64, type });
+      await drop('wood.jpg', readFileSync(`${ROOT}web/samples/wood.jpg`).toString('base64'), 'image/jpeg');
+      await page.waitForFunction(() => /^Loaded your style image wood\.jpg/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 60_000 });
+      assert.equal(await page.getByTestId('style-select').inputValue(), 'image:wood.jpg');
+      assert.equal(await page.locator('#photo-name').textContent() !== 'wood.jpg', true, 'the photo stays');
+      await drop('broken.jpg', Buffer.from('not a jpeg').toString('base64'), 'image/jpeg');
+      await page.waitForFunction(() => /broken\.jpg: not an image this browser can read/.test(document.getElementById('toast').textContent), null, { timeout: 10_000 });
+      assert.equal(await page.getByTestId('style-select').inputValue(), 'image:wood.jpg', 'the style image stays');
+      assert.match(await status(), /wood\.jpg/);
+    });
+
     test('Live camera: frames painted at a rate shown, style and size change while it runs', async (t) => {
       if (!isolation) return; // one pass is enough; the engine's threads are checked above
       const stats = () => page.evaluate(() => globalThis.instyleDemo.studio.live.stats());

@@ -335,6 +335,43 @@ describe('instyle stylize (command line)', { timeout: 300_000 }, () => {
     assert.ok(worst <= 1, `tiles with the whole photo as thumbnail: max |diff| ${worst}`);
   });
 
+  test('--style-image: any image as the style, with --model for an arbitrary-style network', () => {
+    const { PNG } = pngjs;
+    const write = (name, image) => {
+      const png = new PNG({ width: image.width, height: image.height });
+      png.data.set(image.data);
+      writeFileSync(join(work, name), PNG.sync.write(png));
+    };
+    write('p.png', testImage(96, 64));
+    const art = testImage(40, 40);
+    for (let i = 0; i < art.data.length; i += 4) art.data.set([255 - art.data[i + 2], art.data[i], 90], i); // other statistics
+    write('art.png', art);
+    const model = join(dir, 'arbitrary.onnx');
+    const read = (f) => PNG.sync.read(readFileSync(join(work, f)));
+    let r = cli('stylize', join(work, 'p.png'), join(work, 'a1.png'), '--style-image', join(work, 'art.png'), '--model', model, '--threads', '1');
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual([read('a1.png').width, read('a1.png').height], [96, 64]);
+    r = cli('stylize', join(work, 'p.png'), join(work, 'a0.png'), '--style-image', join(work, 'art.png'), '--model', model,
+      '--strength', '0', '--threads', '1');
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(read('a0.png').data, read('p.png').data, 'strength 0 gives the photo back');
+    r = cli('stylize', join(work, 'p.png'), join(work, 'a2.png'), '--style-image', join(work, 'p.png'), '--model', model, '--threads', '1');
+    assert.equal(r.status, 0, r.stderr);
+    let sum = 0;
+    for (let i = 0; i < read('a1.png').data.length; i++) sum += Math.abs(read('a1.png').data[i] - read('a2.png').data[i]);
+    assert.ok(sum / read('a1.png').data.length > 1, 'another style image gives another picture');
+    r = cli('stylize', join(work, 'p.png'), join(work, 'x.png'), '--style-image', join(work, 'art.png'), '--model', join(dir, 'small.opset13.onnx'));
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no InstanceNormalization node named 'adain'/);
+    writeFileSync(join(work, 'art.jpg'), 'not a jpeg');
+    r = cli('stylize', join(work, 'p.png'), join(work, 'x.png'), '--style-image', join(work, 'art.jpg'), '--model', model);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /art.jpg: not an image sharp can read/);
+    r = cli('stylize', join(work, 'p.png'), join(work, 'x.png'), '--style-image', join(work, 'art.png'), '--style', 'starry');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /give --style or --style-image, not both/);
+  });
+
   test('errors: usage, missing model, bad files', () => {
     let r = cli('stylize', 'a.png');
     assert.equal(r.status, 2);

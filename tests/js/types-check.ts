@@ -1,6 +1,6 @@
 // Compiled by tests/js/types.test.mjs with `tsc --noEmit`: the API as a TypeScript user writes
 // it must type-check against js/index.d.ts, and misuse (the @ts-expect-error lines) must not.
-import { init, InstyleError, version, type Instyle, type InstyleErrorCode } from 'instyle';
+import { init, InstyleError, version, type Instyle, type InstyleErrorCode, type StyleCode } from 'instyle';
 
 async function main(): Promise<void> {
   const ist: Instyle = await init({ threads: 'auto' });
@@ -59,7 +59,20 @@ async function main(): Promise<void> {
   // @ts-expect-error live.stylize returns at once, not a promise
   await live.stylize(frame).then(() => 0);
 
-  console.log(y, stats, bn, trainMean, ln, gn, ada, conv, outShape, threads, variant, v, mem, framePixels, strength);
+  const arb = await ist.loadArbitraryStyle();
+  const painting = { data: new Uint8ClampedArray(4 * 16 * 16), width: 16, height: 16 };
+  const code: StyleCode = arb.styleCode(painting, { maxSize: 256 });
+  const codeMean: Float32Array = code.mean;
+  const painted = await arb.stylize(frame, code, { strength: 0.7, preserveColors: true, tiled: 'auto' });
+  await arb.stylize(painted, painting);
+  const adainLayer: string = arb.info({ width: 64, height: 64 }).adainLayer;
+  arb.dispose();
+  // @ts-expect-error the style is an image or a style code, not a file name
+  await arb.stylize(painted, 'starry.jpg');
+  // @ts-expect-error tile statistics are always the thumbnail's for an arbitrary style
+  await arb.stylize(painted, code, { tileStatistics: 'tile' });
+
+  console.log(y, stats, bn, trainMean, ln, gn, ada, conv, outShape, threads, variant, v, mem, framePixels, strength, codeMean, adainLayer);
   ist.dispose();
 }
 

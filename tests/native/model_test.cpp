@@ -6,8 +6,12 @@
 #include <cmath>
 #include <map>
 
+#include "conv.h"
 #include "model_test_util.h"
+#include "onnx_writer.h"
 #include "parallel.h"
+#include "pool.h"
+#include "resize.h"
 #include "test_util.h"
 
 namespace instyle::model {
@@ -315,6 +319,220 @@ TEST(Model, RejectsInputShapesTheModelCannotTake) {
   // Too large to plan: refused before allocating anything.
   s = m->run({y.data()}, {{1, 3, 1 << 20, 1 << 20}});
   EXPECT_EQ(s.code(), ErrorCode::kOutOfMemory) << s.message();
+}
+
+// A VGG-style block written by hand: Conv 3x3 + Relu, MaxPool 3x3/1 (pads 1), AveragePool
+// 2x2/2, and a nearest x2 Resize back to the input's scale, against the kernels' scalar
+// references run in turn.
+std::string pool_block_model(const std::vector<float>& w, const std::vector<float>& b) {
+  using test::attr_ints;
+  using test::attr_string;
+  using test::node;
+  return test::model(
+             13,
+             test::graph(
+                 {node("Conv", {"x", "w", "b"}, {"c"}, "conv",
+                       {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 1, 1, 1})}),
+                  node("Relu", {"c"}, {"r"}, "relu"),
+                  node("MaxPool", {"r"}, {"m"}, "max",
+                       {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 1, 1, 1})}),
+                  node("AveragePool", {"m"}, {"a"}, "avg",
+                       {attr_ints("kernel_shape", {2, 2}), attr_ints("strides", {2, 2})}),
+                  node("Resize", {"a", "", "scales"}, {"y"}, "up",
+                       {attr_string("mode", "nearest")})},
+                 {test::float_tensor("w", {3, 2, 3, 3}, w), test::float_tensor("b", {3}, b),
+                  test::float_tensor("scales", {4}, {1, 1, 2, 2})},
+                 {test::value_info("x", {1, 2, -1, -1})}, {test::value_info("y", {1, 3, -1, -1})}))
+      .str();
+}
+
+std::unique_ptr<Model> load_bytes(const std::string& bytes, Status* status) {
+  auto m = Model::load(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  *status = m.status();
+  return m.ok() ? m.take() : nullptr;
+}
+
+std::vector<float> pool_block_reference(const std::vector<float>& x, const std::vector<float>& w,
+                                        const std::vector<float>& b, std::size_t H, std::size_t W) {
+  Conv2dShape c{1, 2, H, W, 3, 3, 3};
+  c.pad_top = c.pad_left = c.pad_bottom = c.pad_right = 1;
+  std::vector<float> conv(3 * H * W), ws(conv2d_workspace_size(c));
+  conv2d_f32_ref(conv.data(), x.data(), w.data(), b.data(), c, /*relu=*/true, ws.data());
+  Pool2dShape mp{3, H, W, H, W, 3, 3};
+  mp.pad_top = mp.pad_left = 1;
+  std::vector<float> maxed(3 * H * W), avg(3 * (H / 2) * (W / 2)), y(3 * H * W);
+  pool2d_f32_ref(maxed.data(), conv.data(), mp, nullptr);
+  Pool2dShape ap{3, H, W, H / 2, W / 2, 2, 2, 2, 2};
+  ap.mode = PoolMode::kAverage;
+  pool2d_f32_ref(avg.data(), maxed.data(), ap, nullptr);
+  upsample_nearest_f32_ref(y.data(), avg.data(), 3, H / 2, W / 2, 2, 2);
+  return y;
+}
+
+TEST(Model, RunsAveragePoolAndMaxPool) {
+  const auto w = test::random_vector(3 * 2 * 9, 21);
+  const auto b = test::random_vector(3, 22);
+  Status s;
+  auto m = load_bytes(pool_block_model(w, b), &s);
+  ASSERT_TRUE(m) << s.message();
+  // 96 x 128 planes are large enough for two threads to split them.
+  for (const auto& hw : {std::pair<int64_t, int64_t>{20, 34}, {96, 128}}) {
+    const auto [H, W] = hw;
+    const auto x = test::random_vector(2 * H * W, 23);
+    const auto want = pool_block_reference(x, w, b, H, W);
+    std::vector<float> got[2];
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      s = m->run({x.data()}, {{1, 2, H, W}});
+      ASSERT_TRUE(s.ok()) << s.message();
+      ASSERT_EQ(m->output_shape(0), (Shape{1, 3, H, W}));
+      got[threads - 1].assign(m->output(0), m->output(0) + want.size());
+    }
+    set_num_threads(1);
+    EXPECT_TRUE(test::all_close(got[0], want, 1e-5f, 1e-5f)) << H << "x" << W;
+    EXPECT_TRUE(test::all_close(got[1], got[0], 0.f)) << "two threads, " << H << "x" << W;
+  }
+  // Tiles see the pools through their receptive field: conv and max pool reach 1 pixel each,
+  // the 2x2/2 average half a pixel at twice the pitch, the x2 resize one more such pixel.
+  const int64_t H = 40, W = 56;
+  auto rf = m->receptive_field({{1, 2, H, W}});
+  ASSERT_TRUE(rf.ok()) << rf.status().message();
+  EXPECT_EQ(rf.value().align, 2u);
+  EXPECT_DOUBLE_EQ(rf.value().radius, 4.5);
+  // And that margin is enough: tiles of 16 x 16 with it give the whole image's pixels.
+  const auto x = test::random_vector(2 * H * W, 24);
+  ASSERT_TRUE(m->run({x.data()}, {{1, 2, H, W}}).ok());
+  const std::vector<float> full(m->output(0), m->output(0) + 3 * H * W);
+  const int64_t margin = int64_t(rf.value().margin()), core = 16;
+  ASSERT_EQ(margin, 6);
+  double worst = 0;
+  for (int64_t cy = 0; cy < H; cy += core) {
+    for (int64_t cx = 0; cx < W; cx += core) {
+      const int64_t y0 = std::max<int64_t>(0, cy - margin), y1 = std::min(H, cy + core + margin);
+      const int64_t x0 = std::max<int64_t>(0, cx - margin), x1 = std::min(W, cx + core + margin);
+      const int64_t th = y1 - y0, tw = x1 - x0;
+      std::vector<float> tile(2 * th * tw);
+      for (int64_t c = 0; c < 2; ++c) {
+        for (int64_t y = 0; y < th; ++y) {
+          std::copy_n(&x[(c * H + y0 + y) * W + x0], tw, &tile[(c * th + y) * tw]);
+        }
+      }
+      ASSERT_TRUE(m->run({tile.data()}, {{1, 2, th, tw}}).ok());
+      const float* out = m->output(0);
+      for (int64_t c = 0; c < 3; ++c) {
+        for (int64_t y = cy; y < std::min(H, cy + core); ++y) {
+          for (int64_t xx = cx; xx < std::min(W, cx + core); ++xx) {
+            const float got = out[(c * th + y - y0) * tw + xx - x0];
+            worst = std::max(worst, std::fabs(double(got) - full[(c * H + y) * W + xx]));
+          }
+        }
+      }
+    }
+  }
+  EXPECT_LE(worst, 1e-6);
+  auto info = m->info({{1, 2, 64, 64}});
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info.value().steps, 4u);  // conv+relu, max, avg, resize
+}
+
+// One pool node over x [1, 1, H, W]; outputs y (and an Indices output when asked).
+std::string pool_model(const std::string& op, const std::vector<test::Proto>& attrs,
+                       bool indices = false) {
+  std::vector<std::string> outs = {"y"};
+  std::vector<test::Proto> out_infos = {test::value_info("y", {1, 1, -1, -1})};
+  if (indices) {
+    outs.push_back("i");
+    out_infos.push_back(test::value_info("i", {1, 1, -1, -1}));
+  }
+  return test::model(13, test::graph({test::node(op, {"x"}, outs, "pool", attrs)}, {},
+                                     {test::value_info("x", {1, 1, -1, -1})}, out_infos))
+      .str();
+}
+
+TEST(Model, PoolAttributes) {
+  using test::attr_int;
+  using test::attr_ints;
+  const auto k3s2 = {attr_ints("kernel_shape", {3, 3}), attr_ints("strides", {2, 2})};
+  const auto x = test::random_vector(9 * 9, 31);
+  // ceil_mode: 9 + 0 - 3 = 6 is a whole number of strides, so no extra window; 8 is not.
+  for (const char* op : {"AveragePool", "MaxPool"}) {
+    std::vector<test::Proto> attrs(k3s2);
+    attrs.push_back(attr_int("ceil_mode", 1));
+    Status s;
+    auto m = load_bytes(pool_model(op, attrs), &s);
+    ASSERT_TRUE(m) << s.message();
+    ASSERT_TRUE(m->run({x.data()}, {{1, 1, 9, 9}}).ok());
+    EXPECT_EQ(m->output_shape(0), (Shape{1, 1, 4, 4}));
+    ASSERT_TRUE(m->run({x.data()}, {{1, 1, 8, 8}}).ok());
+    ASSERT_EQ(m->output_shape(0), (Shape{1, 1, 4, 4}));
+    Pool2dShape p{1, 8, 8, 4, 4, 3, 3, 2, 2};
+    p.mode = std::string(op) == "MaxPool" ? PoolMode::kMax : PoolMode::kAverage;
+    std::vector<float> want(16);
+    pool2d_f32_ref(want.data(), x.data(), p, nullptr);
+    EXPECT_TRUE(test::all_close(std::vector<float>(m->output(0), m->output(0) + 16), want, 1e-6f))
+        << op;
+  }
+  // SAME_UPPER keeps the size at stride 1; VALID drops the pads.
+  {
+    Status s;
+    auto m = load_bytes(pool_model("AveragePool", {attr_ints("kernel_shape", {2, 2}),
+                                                   test::attr_string("auto_pad", "SAME_UPPER")}),
+                        &s);
+    ASSERT_TRUE(m) << s.message();
+    ASSERT_TRUE(m->run({x.data()}, {{1, 1, 9, 9}}).ok());
+    EXPECT_EQ(m->output_shape(0), (Shape{1, 1, 9, 9}));
+    EXPECT_FLOAT_EQ(m->output(0)[80], x[80]);  // the corner's window holds only itself
+    m = load_bytes(
+        pool_model("MaxPool", {attr_ints("kernel_shape", {2, 2}), attr_ints("pads", {1, 1, 1, 1}),
+                               test::attr_string("auto_pad", "VALID")}),
+        &s);
+    ASSERT_TRUE(m) << s.message();
+    ASSERT_TRUE(m->run({x.data()}, {{1, 1, 9, 9}}).ok());
+    EXPECT_EQ(m->output_shape(0), (Shape{1, 1, 8, 8}));
+  }
+  // What the runner refuses, with the node named.
+  struct Refused {
+    std::string model;
+    ErrorCode code;
+    std::string message;
+  };
+  const std::vector<Refused> refused = {
+      {pool_model("AveragePool",
+                  {attr_ints("kernel_shape", {2, 2}), attr_ints("dilations", {2, 2})}),
+       ErrorCode::kUnsupported,
+       "node 'pool' (AveragePool): dilations other than 1 are not supported"},
+      {pool_model("AveragePool", {attr_ints("kernel_shape", {3, 3}), attr_ints("strides", {2, 2}),
+                                  attr_int("ceil_mode", 1), attr_int("count_include_pad", 1)}),
+       ErrorCode::kUnsupported,
+       "node 'pool' (AveragePool): ceil_mode with count_include_pad is not supported where the "
+       "last window reaches past the padding"},
+      {pool_model("MaxPool", {attr_ints("kernel_shape", {2, 2})}, /*indices=*/true),
+       ErrorCode::kUnsupported, "node 'pool' (MaxPool): only the first output is supported"},
+      {pool_model("MaxPool", {attr_ints("kernel_shape", {2, 2}), attr_int("storage_order", 1)}),
+       ErrorCode::kUnsupported,
+       "node 'pool' (MaxPool): storage_order other than 0 is not supported"},
+      {pool_model("MaxPool", {attr_ints("kernel_shape", {2, 2}), attr_ints("pads", {2, 0, 0, 0})}),
+       ErrorCode::kUnsupported, "node 'pool' (MaxPool): pads must be smaller than the kernel (2)"},
+      {pool_model("MaxPool", {attr_ints("strides", {2, 2})}), ErrorCode::kInvalidModel,
+       "node 'pool' (MaxPool): kernel_shape is required"},
+      {pool_model("MaxPool", {attr_ints("kernel_shape", {2, 2, 2})}), ErrorCode::kInvalidModel,
+       "node 'pool' (MaxPool): kernel_shape, strides, pads or dilations have the wrong length for "
+       "input [1,1,256,256]"},
+  };
+  for (const Refused& r : refused) {
+    Status s;
+    EXPECT_FALSE(load_bytes(r.model, &s));
+    EXPECT_EQ(s.code(), r.code) << s.message();
+    EXPECT_EQ(s.message(), r.message);
+  }
+  // A window larger than the image: refused at run time, for that size only.
+  Status s;
+  auto m = load_bytes(pool_model("MaxPool", {attr_ints("kernel_shape", {5, 5})}), &s);
+  ASSERT_TRUE(m) << s.message();
+  s = m->run({x.data()}, {{1, 1, 4, 9}});
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument) << s.message();
+  EXPECT_NE(s.message().find("node 'pool' (MaxPool)"), std::string::npos) << s.message();
+  EXPECT_TRUE(m->run({x.data()}, {{1, 1, 9, 9}}).ok());
 }
 
 }  // namespace

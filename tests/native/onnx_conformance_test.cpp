@@ -26,6 +26,7 @@
 #include "norm.h"
 #include "onnx_testdata.h"
 #include "pad.h"
+#include "pool.h"
 #include "resize.h"
 
 namespace instyle::onnx_test {
@@ -48,6 +49,8 @@ constexpr Tol kNorm{1e-5f, 1e-4f};
 constexpr Tol kConv{1e-4f, 1e-4f};
 // Bilinear: four weights summing to 1 applied to values up to about 16.
 constexpr Tol kInterp{1e-5f, 1e-5f};
+// Average pooling: a sum of up to 25 values of magnitude about 1, in another order, divided once.
+constexpr Tol kMean{1e-6f, 1e-5f};
 
 // A case, or one node of it, outside instyle's scope: the test is skipped with `reason`.
 struct Unsupported {
@@ -521,6 +524,103 @@ void run_pad(const NodeRun& r) {
   r.out(0, std::move(y), kExact);
 }
 
+// AveragePool and MaxPool. The output size and padding follow ONNX's formulas here, apart from
+// instyle's lowering (src/model/steps/pool.cpp), and the expected output's shape checks them.
+void run_pool(const NodeRun& r) {
+  r.check_attributes({"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape",
+                      "pads", "storage_order", "strides"});
+  const bool is_max = r.op() == "MaxPool";
+  const Tensor& x = r.req(0);
+  if (is_max && r.wants_output(1)) {
+    unsupported("MaxPool's Indices output: instyle's pool2d_f32 returns the maxima only");
+  }
+  const std::size_t rank = x.dims.size();
+  if (rank != 3 && rank != 4) {
+    unsupported(cat(rank - 2, "-D pooling: instyle's pool2d_f32 is 2-D (1-D runs as H = 1)"));
+  }
+  const std::size_t sp = rank - 2;
+  const std::vector<int64_t> in(x.dims.begin() + 2, x.dims.end());
+  const auto kernel = r.attr_ints("kernel_shape");
+  if (kernel.size() != sp) malformed(cat(r.op(), " kernel_shape has ", kernel.size(), " values"));
+  auto per_axis = [&](const char* name, int64_t fallback) {
+    auto v = r.attr_ints(name);
+    if (v.empty()) v.assign(sp, fallback);
+    if (v.size() != sp) malformed(cat(r.op(), " ", name, " has ", v.size(), " values"));
+    return v;
+  };
+  const auto strides = per_axis("strides", 1);
+  for (int64_t d : per_axis("dilations", 1)) {
+    if (d != 1) unsupported(cat(r.op(), " with dilations ", join(r.attr_ints("dilations"))));
+  }
+  std::vector<int64_t> pads = r.attr_ints("pads");  // [x1_begin, x2_begin, ..., x1_end, x2_end]
+  if (pads.empty()) pads.assign(2 * sp, 0);
+  if (pads.size() != 2 * sp) malformed(cat(r.op(), " pads size"));
+  const bool ceil_mode = r.attr_int("ceil_mode", 0) != 0;
+  const bool include_pad = !is_max && r.attr_int("count_include_pad", 0) != 0;
+  const std::string auto_pad = r.attr_string("auto_pad", "NOTSET");
+  std::vector<int64_t> out(sp);
+  for (std::size_t a = 0; a < sp; ++a) {
+    if (auto_pad == "VALID") {
+      pads[a] = pads[a + sp] = 0;
+    } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      // Output ceil(in / stride); the padding it needs split in two, the odd pixel at the end
+      // (SAME_UPPER) or at the beginning (SAME_LOWER).
+      const int64_t o = (in[a] + strides[a] - 1) / strides[a];
+      const int64_t total = std::max<int64_t>(0, (o - 1) * strides[a] + kernel[a] - in[a]);
+      pads[a] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      pads[a + sp] = total - pads[a];
+    } else if (auto_pad != "NOTSET") {
+      malformed(cat(r.op(), " auto_pad ", auto_pad));
+    }
+    if (pads[a] >= kernel[a] || pads[a + sp] >= kernel[a]) {
+      unsupported(cat(r.op(), " pads ", join(pads), " not smaller than kernel ", join(kernel)));
+    }
+    const int64_t span = in[a] + pads[a] + pads[a + sp] - kernel[a];
+    if (span < 0) malformed(cat(r.op(), " kernel larger than the padded input"));
+    // ceil_mode rounds the window count up, but a window must start before the end padding.
+    out[a] = (ceil_mode && auto_pad == "NOTSET" ? (span + strides[a] - 1) : span) / strides[a] + 1;
+    if ((out[a] - 1) * strides[a] >= in[a] + pads[a]) --out[a];
+    if (include_pad && (out[a] - 1) * strides[a] + kernel[a] > in[a] + pads[a] + pads[a + sp]) {
+      unsupported("AveragePool ceil_mode with count_include_pad past the padding");
+    }
+  }
+  Pool2dShape s;
+  s.NC = static_cast<std::size_t>(x.dims[0] * x.dims[1]);
+  s.mode = is_max ? PoolMode::kMax : PoolMode::kAverage;
+  s.count_include_pad = include_pad;
+  if (sp == 2) {
+    s.H = in[0], s.W = in[1], s.OH = out[0], s.OW = out[1], s.kH = kernel[0], s.kW = kernel[1];
+    s.stride_h = strides[0], s.stride_w = strides[1], s.pad_top = pads[0], s.pad_left = pads[1];
+  } else {  // a 1-D signal is a 1 x L image
+    s.W = in[0], s.OW = out[0], s.kW = kernel[0], s.stride_w = strides[0], s.pad_left = pads[0];
+  }
+  // MaxPool only selects values, so integers of at most 24 bits are exact through f32.
+  std::vector<float> xf;
+  const float* src = x.f.data();
+  if (x.is_integer() && is_max) {
+    for (int64_t v : x.i) {
+      if (std::llabs(v) > (int64_t{1} << 24)) {
+        unsupported(cat("MaxPool of ", dtype_name(x.dtype), " values beyond 2^24"));
+      }
+      xf.push_back(static_cast<float>(v));
+    }
+    src = xf.data();
+  } else {
+    NodeRun::must_be_float(x, r.op(), 0);
+  }
+  std::vector<int64_t> out_dims = {x.dims[0], x.dims[1]};
+  out_dims.insert(out_dims.end(), out.begin(), out.end());
+  Tensor y = float_like(out_dims);
+  std::vector<float> scratch(pool2d_scratch_size(s));
+  r.kernel(pool2d_f32, pool2d_f32_ref)(y.f.data(), src, s, scratch.data());
+  if (x.is_integer()) {
+    y.dtype = x.dtype;
+    for (float v : y.f) y.i.push_back(static_cast<int64_t>(v));
+    y.f.clear();
+  }
+  r.out(0, std::move(y), is_max ? kExact : kMean);
+}
+
 // Resize and Upsample share one mapping onto instyle's two resamplers.
 struct ResizeSpec {
   std::string mode;             // "nearest" or "linear"
@@ -700,6 +800,7 @@ using Runner = void (*)(const NodeRun&);
 const std::map<std::string, Runner>& runners() {
   static const std::map<std::string, Runner> table = {
       {"Add", run_add},
+      {"AveragePool", run_pool},
       {"BatchNormalization", run_batch_norm},
       {"Clip", run_clip},
       {"Constant", run_constant},
@@ -707,6 +808,7 @@ const std::map<std::string, Runner>& runners() {
       {"GroupNormalization", run_group_norm},
       {"InstanceNormalization", run_instance_norm},
       {"LayerNormalization", run_layer_norm},
+      {"MaxPool", run_pool},
       {"Pad", run_pad},
       {"Relu", run_relu},
       {"Resize", run_resize},
@@ -869,8 +971,9 @@ TEST(OnnxTestdata, HoldsCasesForEachOpFamily) {
       << testdata_root() << " is missing: install Debian's libonnx-testdata";
   std::set<std::string> labels;
   for (const auto& c : all_cases()) labels.insert(c.label);
-  for (const char* op : {"InstanceNormalization", "BatchNormalization", "LayerNormalization",
-                         "Conv", "Pad", "Resize", "Upsample", "Relu", "Add", "Clip"}) {
+  for (const char* op :
+       {"InstanceNormalization", "BatchNormalization", "LayerNormalization", "Conv", "Pad",
+        "Resize", "Upsample", "Relu", "Add", "Clip", "AveragePool", "MaxPool"}) {
     EXPECT_TRUE(labels.count(op)) << "no case for " << op;
   }
 }

@@ -9,11 +9,16 @@
 // The same goes for the download: a worker of this kind, started for it alone (no engine),
 // blends the full-size result with the photo, streams it into a PNG (png.js) and ends itself.
 //
+// "Your own style image": the arbitrary-style network (ist.loadArbitraryStyle) with the style
+// image's statistics (styleCode), computed once when the image is chosen; each run then takes
+// the strength as AdaIN's blend of the photo's and the style's statistics, inside the network.
+//
 // One request at a time (studio/worker.js waits for each answer), except cancel.
 // Messages in:  init, load-model {bytes, name}, load-style {name},
-//               stylize {source: Blob | ImageBitmap, maxSize, previewMax}, cancel, close,
+//               load-style-image {image: Blob, name},
+//               stylize {source: Blob | ImageBitmap, maxSize, previewMax, styleStrength}, cancel, close,
 //               export {result, width, height, source, maxSize, photo, strength, preserveColors}
-// Messages out: ready {styles}, model {name, info, heapBytes}, progress {fraction, where},
+// Messages out: ready {styles}, model {name, info, heapBytes, arbitrary}, progress {fraction, where},
 //               result {data, width, height, preview (the photo at previewMax), photo (its
 //               bytes, for a bitmap source only: it cannot be decoded again), heapBytes},
 //               cancelled {heapBytes}, png {blob, result (handed back)},
@@ -25,8 +30,10 @@ import { bandRows, decodePhoto, downscaleRgba, fitSize, pixelBands, readPixels }
 import { PngStream } from './png.js';
 
 let ist = null;
-let model = null;
+let model = null; // a model, or { arb, code } for a style image
 let controller = null; // the running stylize's
+// The style image's long side for its statistics (js/arbitrary.js DEFAULT_STYLE_SIZE).
+const STYLE_IMAGE_SIZE = 512;
 
 function describe(err) {
   return String(err && err.message ? err.message : err);
@@ -41,12 +48,28 @@ function modelInfo(m) {
 }
 
 function setModel(next, name) {
-  if (model && model !== next) model.dispose?.();
+  if (model && model !== next) (model.arb ?? model).dispose?.();
   model = next;
-  postMessage({ type: 'model', name, info: modelInfo(model), heapBytes: ist.memoryUsage().heapBytes });
+  postMessage({
+    type: 'model', name, info: modelInfo(model.arb ?? model), heapBytes: ist.memoryUsage().heapBytes, arbitrary: Boolean(model.arb),
+  });
 }
 
-async function stylize({ source, maxSize, previewMax }) {
+// The shipped arbitrary-style network (kept across style images) and the image's statistics.
+async function loadStyleImage({ image }) {
+  const bitmap = await decodePhoto(image, STYLE_IMAGE_SIZE);
+  const pixels = { data: readPixels(bitmap), width: bitmap.width, height: bitmap.height };
+  bitmap.close();
+  const arb = model?.arb ?? await ist.loadArbitraryStyle();
+  try {
+    return { arb, code: arb.styleCode(pixels) };
+  } catch (err) {
+    if (arb !== model?.arb) arb.dispose();
+    throw err;
+  }
+}
+
+async function stylize({ source, maxSize, previewMax, styleStrength = 1 }) {
   if (!model) throw new Error('load a style first');
   controller = new AbortController();
   const { signal } = controller;
@@ -59,13 +82,17 @@ async function stylize({ source, maxSize, previewMax }) {
     const preview = downscaleRgba(photo.data, width, height, pv.width, pv.height);
     // Strength 1 and the photo's own colours off: the studio blends the raw result with the
     // photo itself, so its sliders answer at once without running the network again.
-    const out = await model.stylize(photo, {
+    const options = {
       strength: 1,
       preserveColors: false,
       signal,
       // Past the engine's memory budget the photo is stylized in tiles (js/model.js).
       onProgress: (fraction, where) => postMessage({ type: 'progress', fraction, where }),
-    });
+    };
+    // A style image's strength works inside the network, so it is the run's own.
+    const out = model.arb
+      ? await model.arb.stylize(photo, model.code, { ...options, strength: styleStrength })
+      : await model.stylize(photo, options);
     // stylize() returns pixels in a buffer of their own (never the engine's heap): moved, not
     // copied.
     const kept = source instanceof Blob ? null : photo.data;
@@ -140,6 +167,9 @@ self.onmessage = async ({ data: msg }) => {
       case 'load-style':
         setModel(await ist.loadStyle(msg.name), msg.name);
         break;
+      case 'load-style-image':
+        setModel(await loadStyleImage(msg), msg.name);
+        break;
       case 'stylize':
         await stylize(msg);
         break;
@@ -149,7 +179,7 @@ self.onmessage = async ({ data: msg }) => {
       case 'close':
         // Ends this worker at once: the engine's threads are joined first. A thread pool left
         // waiting (Atomics.wait) holds a terminate() up for two seconds, and the memory with it.
-        model?.dispose();
+        (model?.arb ?? model)?.dispose();
         ist?.dispose();
         self.close();
         break;

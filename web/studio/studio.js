@@ -1,6 +1,11 @@
-// The stylization studio's page side: style picker (built-in styles and .onnx files),
-// strength and colour options, a worker running model.stylize with progress and cancel,
-// a before/after split view, and PNG download.
+// The stylization studio's page side: style picker (built-in styles, .onnx files, and any
+// image as the style), strength and colour options, a worker running model.stylize with
+// progress and cancel, a before/after split view, and PNG download.
+//
+// For a built-in style or a network the strength blends the result with the photo here, at
+// once. For a style image it is AdaIN's blend of the photo's and the style's statistics inside
+// the network, so letting go of the slider runs the network again (in the worker, with
+// progress and cancel).
 //
 // The page never holds a photo at full size: the worker (studio/worker.js) decodes the file,
 // keeps the full-size photo and result, and sends previews at most PREVIEW_MAX on the long
@@ -30,7 +35,11 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     style: $('style-select'),
     builtin: $('builtin-styles'),
     user: $('user-styles'),
+    images: $('image-styles'),
     modelInput: $('model-input'),
+    styleImageInput: $('style-image-input'),
+    styleImage: $('style-image'),
+    styleImageCanvas: $('style-image-canvas'),
     styleHint: $('style-hint'),
     strength: $('strength'),
     strengthValue: $('strength-value'),
@@ -60,6 +69,8 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
   let preview = null;
   let exporting = null; // { id, fileName, big }: a PNG the worker is making
   const userModels = new Map(); // option value -> { name, bytes }
+  const styleImages = new Map(); // option value -> { name, blob }
+  let rerun = false; // a style image's strength changed during a run: run again after it
   let builtins = new Map(); // option value -> the worker's description of a built-in style
   let current = { value: '', loaded: false };
   let previousValue = '';
@@ -70,6 +81,9 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
   function setStatus(text) {
     el.status.textContent = text;
   }
+
+  // A style image is chosen: strength works inside the network.
+  const arbitrary = () => el.style.value.startsWith('image:');
 
   function refreshButtons() {
     const busy = Boolean(job);
@@ -101,7 +115,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
           }
           if (builtins.size) {
             el.styleHint.textContent = 'Built-in styles were trained by instyle; you can also load any fast ' +
-              'neural style .onnx file, or drop one here.';
+              'neural style .onnx file (or drop one here), or take any image as the style.';
             // The first built-in style is the default: ready to stylize at once.
             if (!current.value) {
               el.style.value = builtins.keys().next().value;
@@ -123,7 +137,9 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
           : ` (${params.toLocaleString('en')} parameters)`;
         const st = builtins.get(current.value);
         const credit = st ? ` Style from ${st.about}, by ${st.author} (${st.licence}).` : '';
-        setStatus(`Loaded ${st?.title ?? msg.name}${count}.${credit}${preview ? '' : ' Press Stylize.'}`);
+        const what = msg.arbitrary ? `your style image ${msg.name}, through the arbitrary-style network${count}. ` +
+          'The strength slider blends its statistics with the photo’s inside the network.' : `${st?.title ?? msg.name}${count}.${credit}`;
+        setStatus(`Loaded ${what}${preview ? '' : ' Press Stylize.'}`);
         refreshButtons();
         break;
       }
@@ -137,12 +153,12 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
         break;
       case 'result': {
         if (!job || msg.id !== job.id) break;
-        const { fileName } = job;
+        const { fileName, arbitrary: byStatistics } = job;
         endJob();
         const pv = msg.preview;
         preview = {
           width: pv.width, height: pv.height, photo: new ImageData(pv.photo, pv.width, pv.height), result: pv.result,
-          fileName, full: { width: msg.width, height: msg.height },
+          fileName, full: { width: msg.width, height: msg.height }, arbitrary: byStatistics,
         };
         el.progress.value = 1;
         setStatus(`Done in ${(msg.ms / 1000).toFixed(1)} s (${msg.width} × ${msg.height}).`);
@@ -150,6 +166,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
         drawBefore(preview.photo);
         showResult();
         refreshButtons();
+        if (rerun) restylize();
         break;
       }
       case 'png':
@@ -171,6 +188,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
           loading = null;
           current = { value: '', loaded: false };
           el.style.value = previousValue;
+          showStyleImage();
         }
         setStatus(`Could not ${{ stylize: 'stylize', export: 'make the PNG' }[msg.request] ?? 'load the style'}: ${msg.message}`);
         onError?.(new Error(msg.message));
@@ -192,6 +210,10 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
       const name = value.slice(8);
       setStatus(`Loading ${name}…`);
       worker.postMessage({ type: 'load-style', name });
+    } else if (value.startsWith('image:')) {
+      const { name, blob } = styleImages.get(value);
+      setStatus(`Loading the arbitrary-style network and the statistics of ${name}…`);
+      worker.postMessage({ type: 'load-style-image', name, image: blob });
     } else {
       const { name, bytes } = userModels.get(value);
       setStatus(`Loading ${name}…`);
@@ -215,14 +237,68 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     loadChoice(value);
   }
 
+  // Any image as the style: checked here (it must decode), shown beside the picker, and sent
+  // to the worker as its file.
+  async function addStyleImage(file) {
+    if (!file.type.startsWith('image/') && !/\.(jpe?g|png|webp|gif|bmp|avif)$/i.test(file.name)) {
+      throw new Error(`${file.name} is not an image`);
+    }
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch {
+      throw new Error(`${file.name}: not an image this browser can read`);
+    }
+    const c = el.styleImageCanvas;
+    const fit = fitSize(bitmap.width, bitmap.height, 192);
+    c.width = fit.width;
+    c.height = fit.height;
+    const ctx = c.getContext('2d');
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(bitmap, 0, 0, fit.width, fit.height);
+    bitmap.close();
+    const value = `image:${file.name}`;
+    if (!styleImages.has(value)) el.images.append(new Option(file.name, value));
+    styleImages.set(value, { name: file.name, blob: file });
+    el.style.value = value;
+    previousValue = value;
+    showStyleImage();
+    loadChoice(value);
+  }
+
+  function showStyleImage() {
+    el.styleImage.hidden = !arbitrary();
+  }
+
+  el.styleImageInput.addEventListener('change', () => {
+    const file = el.styleImageInput.files?.[0];
+    el.styleImageInput.value = '';
+    if (file) addStyleImage(file).catch(onError);
+  });
+  el.styleImage.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    event.stopPropagation();
+    el.styleImage.classList.add('dragging');
+  });
+  el.styleImage.addEventListener('dragleave', () => el.styleImage.classList.remove('dragging'));
+  el.styleImage.addEventListener('drop', (event) => {
+    event.preventDefault();
+    event.stopPropagation(); // the studio would take it as the photo
+    el.styleImage.classList.remove('dragging');
+    const file = event.dataTransfer.files?.[0];
+    if (file) addStyleImage(file).catch(onError);
+  });
+
   el.style.addEventListener('focus', () => { previousValue = el.style.value; });
   el.style.addEventListener('change', () => {
-    if (el.style.value === '__load__') {
+    if (el.style.value === '__load__' || el.style.value === '__image__') {
+      const input = el.style.value === '__load__' ? el.modelInput : el.styleImageInput;
       el.style.value = previousValue;
-      el.modelInput.click();
+      input.click();
       return;
     }
     previousValue = el.style.value;
+    showStyleImage();
     loadChoice(el.style.value);
     live.setStyle(liveStyle());
   });
@@ -284,7 +360,8 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     if (blended?.width !== preview.width || blended?.height !== preview.height) {
       blended = new ImageData(preview.width, preview.height);
     }
-    blendStylized(blended.data, preview.result, preview.photo.data, el.strength.valueAsNumber, el.preserve.checked);
+    // A style image's result has its strength already (inside the network).
+    blendStylized(blended.data, preview.result, preview.photo.data, preview.arbitrary ? 1 : el.strength.valueAsNumber, el.preserve.checked);
     el.result.width = blended.width;
     el.result.height = blended.height;
     el.result.getContext('2d').putImageData(blended, 0, 0);
@@ -305,7 +382,8 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     const style = (current.value.split(':')[1] || 'style').replace(/\.onnx$/i, '');
     const base = (photo.name || 'photo').replace(/\.[^.]+$/, '');
     const id = nextId++;
-    job = { id, width, height, big: width * height > BIG_JOB_PIXELS, fileName: `${base}-${style}.png` };
+    rerun = false;
+    job = { id, width, height, big: width * height > BIG_JOB_PIXELS, fileName: `${base}-${style}.png`, arbitrary: arbitrary() };
     preview = null;
     drawPhoto();
     clearResult();
@@ -330,8 +408,10 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
       source.close?.(); // cancelled meanwhile
       return;
     }
-    worker.postMessage({ type: 'stylize', id, source, maxSize: Number(el.maxSize.value), previewMax: PREVIEW_MAX },
-      source instanceof ImageBitmap ? [source] : []);
+    worker.postMessage({
+      type: 'stylize', id, source, maxSize: Number(el.maxSize.value), previewMax: PREVIEW_MAX,
+      styleStrength: job.arbitrary ? el.strength.valueAsNumber : undefined,
+    }, source instanceof ImageBitmap ? [source] : []);
   }
 
   function endJob() {
@@ -374,6 +454,16 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     showResult();
     live.setOptions({ strength: el.strength.valueAsNumber });
   });
+  // A style image's strength is the network's: run it again when the slider is let go (after
+  // the run under way, if there is one).
+  function restylize() {
+    if (!arbitrary() || !current.loaded || !photo) return;
+    if (job) rerun = true;
+    else stylize().catch(onError);
+  }
+  el.strength.addEventListener('change', () => {
+    if (preview?.arbitrary || job?.arbitrary) restylize();
+  });
   el.preserve.addEventListener('change', () => {
     showResult();
     live.setOptions({ preserveColors: el.preserve.checked });
@@ -386,7 +476,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     exporting = { id: nextId++, fileName: preview.fileName, big: width * height > BIG_JOB_PIXELS };
     if (exporting.big) onBigJob?.({ width, height, png: true });
     worker.postMessage({
-      type: 'export', id: exporting.id, strength: el.strength.valueAsNumber, preserveColors: el.preserve.checked,
+      type: 'export', id: exporting.id, strength: preview.arbitrary ? 1 : el.strength.valueAsNumber, preserveColors: el.preserve.checked,
     });
     refreshButtons();
   });

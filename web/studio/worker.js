@@ -14,8 +14,8 @@
 // The page may end this worker outright to cancel (see studio.js); it then starts a new one
 // and loads the style again.
 //
-// Messages in:  init, load-model {bytes, name}, load-style {name},
-//               stylize {id, source: Blob | ImageBitmap, maxSize, previewMax}, cancel,
+// Messages in:  init, load-model {bytes, name}, load-style {name}, load-style-image {image, name},
+//               stylize {id, source: Blob | ImageBitmap, maxSize, previewMax, styleStrength}, cancel,
 //               export {id, strength, preserveColors}
 // Messages out: ready {styles}, model {name, info}, progress {id, fraction, where},
 //               result {id, width, height, ms, preview: {width, height, photo, result}},
@@ -111,8 +111,8 @@ async function stylize(msg) {
       postMessage({ type: 'cancelled', id: job.id });
       return;
     }
-    const { source, maxSize, previewMax } = msg;
-    const answer = await ask({ type: 'stylize', source, maxSize, previewMax }, source instanceof Blob ? [] : [source]);
+    const { source, maxSize, previewMax, styleStrength } = msg;
+    const answer = await ask({ type: 'stylize', source, maxSize, previewMax, styleStrength }, source instanceof Blob ? [] : [source]);
     // Its heap's growth is given back before anything else happens here (a failed run's engine
     // is not trusted either); the next request starts a fresh engine, so that the memory stays
     // free while the page looks at the result.
@@ -172,6 +172,7 @@ self.onmessage = ({ data: msg }) => {
       break;
     case 'load-model':
     case 'load-style':
+    case 'load-style-image':
       serial(msg, async () => {
         if (!engine) await startEngine();
         const answer = await load(msg);

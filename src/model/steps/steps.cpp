@@ -26,6 +26,8 @@ constexpr struct {
     {Op::kMul, lower_binary},
     {Op::kDiv, lower_binary},
     {Op::kPad, lower_pad},
+    {Op::kAveragePool, lower_pool},
+    {Op::kMaxPool, lower_pool},
     {Op::kUpsample, lower_resize},
     {Op::kResize, lower_resize},
     {Op::kConcat, lower_concat},

@@ -1,0 +1,149 @@
+"""The arbitrary-style network (issue 15): a seeded random-weight VGG encoder, an AdaIN layer and a
+trained decoder, and its export as ONE ONNX graph that instyle's runner takes:
+
+    input (1,3,H,W RGB 0..255) -> encoder -> InstanceNormalization "adain" (scale 1, shift 0)
+                               -> decoder -> output (1,3,H,W RGB 0..255)
+
+At run time the engine gives the layer named "adain" a style's per-channel mean and standard
+deviation (RunOptions::adain in src/model/plan.h) instead of its unit scale and zero shift, so the
+same file serves every style; the style's statistics come from a run of the style image up to
+that layer (StylizeSession::style_code). Big photos then tile like any instance-norm network: a
+thumbnail records the photo's statistics at every IN layer, "adain" included.
+
+    enc, dec = Encoder(seed=0, width=0.5, level="relu3_1"), Decoder(0.5, "relu3_1")
+    y01 = dec(adain(enc(photo01), enc(style01)))             # what training optimizes
+    export(enc, dec, "arbitrary.onnx", fp16=True)              # what the package ships
+
+Only torch and random_vgg are imported, so scripts/make_test_models.py can build a small one.
+"""
+import copy
+import os
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from random_vgg import LAYOUT, NAMES, RandomVGG
+
+EPS = 1e-5  # AdaIN's, and the exported InstanceNormalization's
+LAYER = "adain"  # the name of the InstanceNormalization node the engine re-normalizes
+
+
+def adain(content, style, eps=EPS):
+    """Each channel of `content` re-normalized to the mean and standard deviation of `style`'s."""
+    cm, cs = content.mean((2, 3), keepdim=True), (content.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    sm, ss = style.mean((2, 3), keepdim=True), (style.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    return (content - cm) / cs * ss + sm
+
+
+class Encoder(nn.Module):
+    """The random VGG up to `level`: features of a 0..1 image."""
+
+    def __init__(self, seed, width, level):
+        super().__init__()
+        self.vgg = RandomVGG(seed, width)
+        self.level = level
+
+    def forward(self, x01):
+        return self.vgg(x01, {self.level})[self.level]
+
+    def layers(self):
+        """The modules up to and including the level's ReLU, in order."""
+        last = self.vgg.names.index(self.level)
+        return list(self.vgg.layers[:last + 1])
+
+
+class Decoder(nn.Module):
+    """The encoder's mirror: its convolutions in reverse (each back to the previous width), a
+    nearest x2 upsampling where it pooled, and a last convolution to RGB."""
+
+    def __init__(self, width, level):
+        super().__init__()
+        chans = []  # the encoder's convolution widths up to the level, "M" for each pooling
+        for v, n in zip(LAYOUT, NAMES):
+            chans.append(v if v == "M" else max(8, int(v * width)))  # as RandomVGG sizes them
+            if n and "relu" + n == level:
+                break
+        back = list(reversed(chans))[1:] + [3]
+        layers, cin = [], chans[-1]
+        for i, v in enumerate(back):
+            if v == "M":
+                layers.append(nn.Upsample(scale_factor=2, mode="nearest"))
+                continue
+            layers += [nn.ReflectionPad2d(1), nn.Conv2d(cin, v, 3)]
+            if i < len(back) - 1:
+                layers.append(nn.ReLU())
+            cin = v
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, f):
+        return self.body(f)
+
+
+class ExportNet(nn.Module):
+    """Encoder, instance norm and decoder as one 0..255 network. RandomVGG's input normalization
+    ((x - 0.45) / 0.225 of a 0..1 image) is folded into the first convolution and the x255 of the
+    output into the last (reflect padding commutes with a per-pixel affine map), so the graph holds
+    only Pad, Conv, Relu, AveragePool, InstanceNormalization and Resize."""
+
+    def __init__(self, encoder, decoder):
+        super().__init__()
+        enc = copy.deepcopy(encoder.layers())
+        first = enc[0]
+        a, b = 1 / (255 * 0.225), -0.45 / 0.225
+        with torch.no_grad():
+            first.bias.add_(b * first.weight.sum((1, 2, 3)))
+            first.weight.mul_(a)
+        dec = copy.deepcopy(decoder.body)
+        last = [m for m in dec if isinstance(m, nn.Conv2d)][-1]
+        with torch.no_grad():
+            last.weight.mul_(255)
+            last.bias.mul_(255)
+        self.encoder = nn.Sequential(*enc)
+        self.decoder = dec
+
+    def forward(self, x255):
+        return self.decoder(F.instance_norm(self.encoder(x255), eps=EPS))
+
+
+def reference(encoder, decoder, photo255, style255=None, strength=1.0):
+    """What the engine should compute, in PyTorch: the photo's features at the AdaIN layer
+    re-normalized to a blend of the style's statistics and its own (strength 0: its own)."""
+    with torch.no_grad():
+        f = encoder(photo255 / 255)
+        if style255 is None:
+            t = f
+        else:
+            s = encoder(style255 / 255)
+            cm, cs = f.mean((2, 3), keepdim=True), (f.var((2, 3), keepdim=True, unbiased=False) + EPS).sqrt()
+            sm, ss = s.mean((2, 3), keepdim=True), (s.var((2, 3), keepdim=True, unbiased=False) + EPS).sqrt()
+            k = strength
+            t = (f - cm) / cs * (k * ss + (1 - k) * cs) + k * sm + (1 - k) * cm
+        return decoder(t) * 255
+
+
+def export(encoder, decoder, path, opset=11, fp16=False):
+    """Writes the one-graph ONNX file (dynamic height and width) and checks it against PyTorch with
+    onnx_tools' independent interpreter, at a size other than the traced one."""
+    import onnx
+    import onnx_tools
+    net = ExportNet(encoder, decoder).eval()
+    tmp = path + ".tmp"
+    with torch.no_grad():
+        torch.onnx.export(net, torch.rand(1, 3, 64, 64) * 255, tmp, opset_version=opset,
+                          input_names=["input"], output_names=["output"], do_constant_folding=True,
+                          dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "height", 3: "width"}})
+    model = onnx_tools.simplify(tmp, path, fp16=fp16)
+    os.remove(tmp)
+    norms = [n for n in model.graph.node if n.op_type == "InstanceNormalization"]
+    assert len(norms) == 1, f"expected one InstanceNormalization, found {len(norms)}"
+    norms[0].name = LAYER
+    onnx.save(model, path)
+    x = torch.rand(1, 3, 52, 76) * 255
+    with torch.no_grad():
+        ref = net(x).numpy()
+    err = float(abs(onnx_tools.run(model, x.numpy()) - ref).max() / abs(ref).max())
+    if err > (1e-2 if fp16 else 1e-4):
+        raise RuntimeError(f"{path}: ONNX output differs from PyTorch by {err:.2e} (relative)")
+    print(f"{path}: ONNX matches PyTorch to {err:.1e} (max abs diff / max abs)")
+    return model
