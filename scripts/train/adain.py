@@ -34,7 +34,7 @@ sys.path.insert(0, HERE)
 from arbitrary_net import Decoder, Encoder, adain, export  # noqa: E402
 from images import CropSampler, cache_dir, load_image, to_pil  # noqa: E402
 from perceptual import LossNet, gram, loss_spec, total_variation  # noqa: E402
-from resumable import ResumableRun  # noqa: E402
+from resumable import ResumableRun, newest_state  # noqa: E402
 
 FIXED = ["recipe", "level", "seed", "width", "size", "batch", "lr", "content_weight", "style_weight",
          "tv_weight", "range_weight", "loss_nets", "style_stat", "hold_out"]
@@ -64,6 +64,8 @@ def parse_args(argv=None):
                          "0..1, where the clipped output is flat and no loss can pull it back (adain-r31)")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--style-dir", nargs="*", default=[], help="more folders of style images")
+    ap.add_argument("--init-from", metavar="RUN", help="a new run starts from RUN's newest decoder weights "
+                    "(e.g. the adain recipe from a recon decoder); ignored once the run has a checkpoint")
     ap.add_argument("--hold-out", nargs="*", default=HOLD_OUT, help="style image names kept out of training")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
@@ -98,6 +100,12 @@ class AdaInTrainer(ResumableRun):
         decoder = Decoder(a.width, a.level)
         super().__init__(a, decoder, torch.optim.Adam(decoder.parameters(), lr=a.lr))
         state = self.resume()
+        if state is None and a.init_from:
+            init, src = newest_state(os.path.join(a.cache, "train", a.init_from))
+            if init is None:
+                sys.exit(f"--init-from {a.init_from}: no checkpoint or weights.pt")
+            self.net.load_state_dict(init["model"])
+            print(f"{a.run}: decoder initialized from {src} (step {init['step']})")
         photos = glob.glob(os.path.join(a.cache, "data", "content", "train", "*.jpg"))
         self.photos = CropSampler(photos, a.size, 0.5, seed=1000003 + self.step)
         train, judge = style_paths(a)
