@@ -54,7 +54,8 @@ options:
   --strength <s>      0..1, how much of the style to apply (default 1)
   --size <px>         scale the photo down so its long side is at most px first
   --tiled <mode>      auto (default: when the photo needs more than --max-memory), on, off
-  --max-memory <MB>   the engine's working memory for tiling decisions (default 256)
+  --max-memory <MB>   the engine's working memory for tiling decisions (default 256; 160
+                      with --style-image)
   --tile-size <px>    tile side, margins included (default: the largest that fits)
   --thumbnail <px>    long side of the thumbnail the tiles' statistics come from (default 1024)
   --preserve-colors   keep the photo's colours, take only the style's luminance

@@ -26,6 +26,11 @@ const CODE_OPTIONS = ['maxSize'];
 // code's size does not change).
 export const DEFAULT_STYLE_SIZE = 512;
 export const LAYER = 'adain';
+// The engine's working memory for one run unless told otherwise. Lower than model.stylize()'s
+// 256 MB: the encoder's first layers keep 32 channels at full resolution (2.5x the built-in
+// styles' activations per pixel), and the 1024-pixel thumbnail alone would take 214 MB; at 160
+// a 12 MP photo stays within 512 MB of process memory (README, "Any image as the style").
+const DEFAULT_MAX_MEMORY_MB = 160;
 const CODE_KIND = 'instyle.styleCode';
 
 const invalid = (op, message) => new InstyleError('INVALID_ARGUMENT', `${op}: ${message}`);
@@ -83,7 +88,7 @@ export class ArbitraryStyle {
    * strength 1 gives the photo the style's statistics, 0.5 halfway between its own and the
    * style's (inside the network: AdaIN's alpha), 0 returns the photo unchanged. The other
    * options are model.stylize()'s: preserveColors, maxSize, tiled, tileSize, thumbnailSize,
-   * maxMemoryMB, onProgress, signal.
+   * maxMemoryMB (default 160 here), onProgress, signal.
    */
   async stylize(photo, style, options) {
     const op = 'stylize';
@@ -95,7 +100,7 @@ export class ArbitraryStyle {
     const adain = { layer: this.#layer, mean: code.mean, stddev: code.stddev, strength };
     // At strength 0 the engine's blend hands back the photo itself, not the decoder's rendering
     // of it (which is close, not equal).
-    return modelInternals.stylize(this.#model, op, photo, { ...o, strength: strength > 0 ? 1 : 0 }, adain);
+    return modelInternals.stylize(this.#model, op, photo, { ...o, maxMemoryMB: o.maxMemoryMB ?? DEFAULT_MAX_MEMORY_MB, strength: strength > 0 ? 1 : 0 }, adain);
   }
 
   #checkCode(op, code) {

@@ -3,9 +3,9 @@
 // engine: threads in a Worker, not on the main thread. compare-ort.mjs starts one worker per
 // (engine, threads) pair, so thread pools and heaps do not mix (the Node mode's child processes).
 //
-//   message in:  { engine: 'instyle' | 'ort', threads, sizes, runs, liveFile, liveSizes }
-//   message out: { rows, outputs: { [size]: Float32Array }, norm?, live } or { error }
-import { benchInstyle, benchLive, benchOrt, benchOrtLive, normThroughput } from './common.mjs';
+//   message in:  { engine: 'instyle' | 'ort', threads, sizes, runs, liveFile, liveSizes, arbitraryFile }
+//   message out: { rows, outputs: { [size]: Float32Array }, norm?, live, arbitrary } or { error }
+import { benchArbitrary, benchInstyle, benchLive, benchOrt, benchOrtArbitrary, benchOrtLive, normThroughput } from './common.mjs';
 
 const MODEL_URL = '/build/test-models/transformer.opset13.onnx';
 const ORT_DIST = '/node_modules/onnxruntime-web/dist/';
@@ -24,9 +24,11 @@ WebAssembly.Memory = new Proxy(WebAssembly.Memory, {
 });
 const largestMemory = () => (memories.length ? Math.max(...memories.map((m) => m.buffer.byteLength)) : null);
 
-async function run({ engine, threads, sizes, runs, liveFile, liveSizes }) {
-  const bytes = new Uint8Array(await (await fetch(MODEL_URL)).arrayBuffer());
-  const liveBytes = new Uint8Array(await (await fetch(liveFile)).arrayBuffer());
+async function run({ engine, threads, sizes, runs, liveFile, liveSizes, arbitraryFile }) {
+  const fetchBytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+  const bytes = await fetchBytes(MODEL_URL);
+  const liveBytes = await fetchBytes(liveFile);
+  const arbitraryBytes = await fetchBytes(arbitraryFile);
   const outputs = {};
   const keep = (size, y) => { outputs[size] = y; };
   if (engine === 'instyle') {
@@ -35,14 +37,16 @@ async function run({ engine, threads, sizes, runs, liveFile, liveSizes }) {
     const rows = await benchInstyle(ist, bytes, { sizes, runs }, keep);
     const norm = await normThroughput(ist); // after the rows took their heap sizes
     const live = await benchLive(ist, liveBytes, { sizes: liveSizes });
+    const arbitrary = await benchArbitrary(ist, arbitraryBytes, { runs });
     ist.dispose();
-    return { rows, outputs, norm, live };
+    return { rows, outputs, norm, live, arbitrary };
   }
   const ort = await import(`${ORT_DIST}ort.wasm.min.mjs`); // the WASM backend alone, as in Node
   ort.env.wasm.wasmPaths = ORT_DIST;
   const rows = await benchOrt(ort, bytes, { threads, sizes, runs, heapBytes: largestMemory }, keep);
   const live = await benchOrtLive(ort, liveBytes, { threads, sizes: liveSizes });
-  return { rows, outputs, live };
+  const arbitrary = await benchOrtArbitrary(ort, arbitraryBytes, { threads, runs });
+  return { rows, outputs, live, arbitrary };
 }
 
 self.onmessage = async ({ data }) => {

@@ -121,6 +121,32 @@ export async function benchOrtLive(ort, bytes, { threads, sizes, frames = LIVE_F
   return rows;
 }
 
+// Any image as the style (ist.loadArbitraryStyle, styles/arbitrary.onnx): a square photo of
+// `size` in RGBA, stylized whole with a style code computed once (the style image's statistics
+// at its 512-pixel size, timed apart), and the same graph through ORT, whose instance norm runs
+// with the file's unit scale and zero shift: the same operations, so the same work.
+export const ARBITRARY_SIZE = 512;
+
+export async function benchArbitrary(ist, bytes, { size = ARBITRARY_SIZE, runs }) {
+  const arb = await ist.loadArbitraryStyle(bytes);
+  const photo = rgbaFrame(size, size, 0);
+  const art = rgbaFrame(512, 384, 7);
+  const code = await timeRuns(() => arb.styleCode(art), runs);
+  const c = arb.styleCode(art);
+  const t = await timeRuns(() => arb.stylize(photo, c), runs);
+  const { flops } = arb.info({ width: size, height: size });
+  arb.dispose();
+  return { size, ...t, codeMs: code.min, flops, heap: ist.memoryUsage().heapBytes };
+}
+
+export async function benchOrtArbitrary(ort, bytes, { threads, size = ARBITRARY_SIZE, runs }) {
+  const session = await ortSession(ort, bytes, threads);
+  const x = new ort.Tensor('float32', input(size), [1, 3, size, size]);
+  const t = await timeRuns(async () => { await session.run({ [session.inputNames[0]]: x }); }, runs);
+  await session.release();
+  return { size, ...t };
+}
+
 // Max |y - ref| over max |ref|: how far instyle's output is from ORT's, relative to its range.
 export function relativeDiff(y, ref) {
   let diff = 0, top = 0;

@@ -4,8 +4,8 @@
 // 512x512 with 1 and 2 threads. Each (engine, threads) pair runs in its own Node process so that
 // thread pools and peak RSS do not mix; the parent prints one table with the ratios, then
 // instance norm's throughput through the JS API beside a copy of the same bytes, then the live
-// lines: model.live() frames per second at 256 and 384 beside ORT on the same style file
-// (Node only so far).
+// lines: model.live() frames per second at 256 and 384 beside ORT on the same style file, and
+// the arbitrary-style line: ist.loadArbitraryStyle() at 512x512 beside ORT on the same graph.
 //
 // --browser runs the same comparison in headless Chromium (Debian's /usr/bin/chromium, or
 // $CHROMIUM, driven by playwright-core) on a cross-origin-isolated page served by
@@ -29,7 +29,10 @@ import { parseArgs } from 'node:util';
 import { loadRuntime } from '../../bindings/runtime.js';
 import { STYLES } from '../../js/styles.js';
 import { testModel } from '../../scripts/test-models.mjs';
-import { benchInstyle, benchLive, benchOrt, benchOrtLive, LIVE_FRAMES, NORM_RUNS, NORM_SHAPE, normThroughput, relativeDiff, timeRuns } from './common.mjs';
+import {
+  ARBITRARY_SIZE, benchArbitrary, benchInstyle, benchLive, benchOrt, benchOrtArbitrary, benchOrtLive, LIVE_FRAMES, NORM_RUNS,
+  NORM_SHAPE, normThroughput, relativeDiff, timeRuns,
+} from './common.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MODEL_NAME = 'transformer.opset13.onnx';
@@ -46,6 +49,7 @@ const THREADS = [1, 2];
 const LIVE_SIZES = [256, 384];
 const LIVE_STYLE = STYLES.find((s) => s.network === 'live') ?? STYLES[0];
 const liveStyle = () => join(ROOT, 'styles', LIVE_STYLE.file);
+const ARBITRARY = join(ROOT, 'styles/arbitrary.onnx');
 
 const { values: opt } = parseArgs({
   options: {
@@ -73,12 +77,14 @@ async function child(engine, threads) {
     result.rssBytes = process.resourceUsage().maxRSS * 1024;
     result.norm = await normThroughput(ist);
     result.live = await benchLive(ist, readFileSync(liveStyle()), { sizes: LIVE_SIZES });
+    result.arbitrary = await benchArbitrary(ist, readFileSync(ARBITRARY), { runs });
     ist.dispose();
   } else {
     const ort = await import('onnxruntime-web');
     result.rows = await benchOrt(ort, bytes, { threads, sizes, runs }, keep);
     result.rssBytes = process.resourceUsage().maxRSS * 1024;
     result.live = await benchOrtLive(ort, readFileSync(liveStyle()), { threads, sizes: LIVE_SIZES });
+    result.arbitrary = await benchOrtArbitrary(ort, readFileSync(ARBITRARY), { threads, runs });
   }
   process.stdout.write(JSON.stringify(result));
 }
@@ -124,6 +130,19 @@ function printLive(lives) {
   }
 }
 
+// The arbitrary-style lines: [[threads, instyle, ort], ...].
+function printArbitrary(rows) {
+  console.log(`\nAny image as the style: ist.loadArbitraryStyle() (styles/arbitrary.onnx), a ${ARBITRARY_SIZE}x${ARBITRARY_SIZE} ` +
+    `RGBA photo with a style code computed once (its time apart), min / median of ${runs} runs; ORT-web: session.run ` +
+    'on the same graph (a float tensor, its instance norm with the file\'s unit scale):');
+  console.log('| size | threads | instyle ms | styleCode ms | ORT-web ms | instyle GFLOP/s | ratio (min) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const [threads, a, b] of rows) {
+    console.log(`| ${a.size}x${a.size} | ${threads} | ${a.min.toFixed(0)} / ${a.median.toFixed(0)} | ${a.codeMs.toFixed(0)} | ` +
+      `${b.min.toFixed(0)} / ${b.median.toFixed(0)} | ${(a.flops / a.min / 1e6).toFixed(1)} | ${(b.min / a.min).toFixed(2)}x |`);
+  }
+}
+
 // Instance norm as a model runner calls it: the tensor already in the WASM heap, in place, no
 // copies (the single-threaded engine, loaded directly; the same call the JS API makes), beside
 // a copy of the same bytes within the heap (TypedArray.copyWithin, a memmove in V8).
@@ -151,7 +170,7 @@ async function normInHeap() {
 async function nodeParent() {
   const dir = mkdtempSync(join(tmpdir(), 'instyle-bench-'));
   printHeader(`Node ${process.version}`, 'RSS MiB instyle / ORT');
-  const norms = [], lives = [];
+  const norms = [], lives = [], arbitrary = [];
   for (const threads of THREADS) {
     const result = {};
     for (const engine of ['instyle', 'ort']) {
@@ -169,9 +188,11 @@ async function nodeParent() {
     });
     norms.push([threads, result.instyle.norm]);
     lives.push([threads, result.instyle.live, result.ort.live]);
+    arbitrary.push([threads, result.instyle.arbitrary, result.ort.arbitrary]);
   }
   printNorm(norms);
   printLive(lives);
+  printArbitrary(arbitrary);
   await printFlicker();
   await normInHeap();
 }
@@ -202,7 +223,7 @@ async function printFlicker() {
 // In the page (this function's source is sent there): one module Worker per engine, started
 // after the previous one ended, then the difference between the outputs, so that only numbers
 // come back to Node.
-async function comparePairInPage({ threads, sizes, runs, liveFile, liveSizes }) {
+async function comparePairInPage({ threads, sizes, runs, liveFile, liveSizes, arbitraryFile }) {
   const { relativeDiff } = await import('/bench/js/common.mjs');
   const run = (engine) => new Promise((resolve, reject) => {
     const worker = new Worker('/bench/js/browser-worker.mjs', { type: 'module' });
@@ -215,12 +236,15 @@ async function comparePairInPage({ threads, sizes, runs, liveFile, liveSizes }) 
       worker.terminate();
       reject(new Error(`${engine} worker: ${e.message || 'failed to load'}`));
     };
-    worker.postMessage({ engine, threads, sizes, runs, liveFile, liveSizes });
+    worker.postMessage({ engine, threads, sizes, runs, liveFile, liveSizes, arbitraryFile });
   });
   const instyle = await run('instyle');
   const ort = await run('ort');
   const diffs = instyle.rows.map(({ size }) => relativeDiff(instyle.outputs[size], ort.outputs[size]));
-  return { instyle: instyle.rows, ort: ort.rows, diffs, norm: instyle.norm, live: [instyle.live, ort.live], isolated: crossOriginIsolated };
+  return {
+    instyle: instyle.rows, ort: ort.rows, diffs, norm: instyle.norm, live: [instyle.live, ort.live],
+    arbitrary: [instyle.arbitrary, ort.arbitrary], isolated: crossOriginIsolated,
+  };
 }
 
 // The demo's invariance lab (web/): updates per second at its default 512x512, as its own
@@ -261,16 +285,20 @@ async function browserParent() {
     await page.goto(`${server.origin}/bench/js/browser.html`);
     printHeader(`headless Chromium ${browser.version()}, each engine in its own module Web Worker`,
       'ORT wasm heap MiB');
-    const norms = [], lives = [];
+    const norms = [], lives = [], arbitrary = [];
     for (const threads of THREADS) {
-      const r = await page.evaluate(comparePairInPage, { threads, sizes, runs, liveFile: `/styles/${LIVE_STYLE.file}`, liveSizes: LIVE_SIZES });
+      const r = await page.evaluate(comparePairInPage, {
+        threads, sizes, runs, liveFile: `/styles/${LIVE_STYLE.file}`, liveSizes: LIVE_SIZES, arbitraryFile: '/styles/arbitrary.onnx',
+      });
       if (!r.isolated) throw new Error('the bench page is not cross-origin isolated: no WASM threads');
       r.instyle.forEach((a, i) => printRow(threads, a, r.ort[i], r.diffs[i], mib(r.ort[i].heap)));
       norms.push([threads, r.norm]);
       lives.push([threads, ...r.live]);
+      arbitrary.push([threads, ...r.arbitrary]);
     }
     printNorm(norms);
     printLive(lives);
+    printArbitrary(arbitrary);
     await labRate(browser, server);
   } finally {
     await browser.close();
