@@ -115,7 +115,7 @@ export function createLive({ getStyle, getOptions, onError, onRunning }) {
   async function start() {
     const style = getStyle();
     if (!style) {
-      onError?.(new Error('Choose a style before starting the live camera.'));
+      onError?.(new Error('Choose a built-in style or an .onnx network for the live camera (a style image does not run live yet).'));
       return;
     }
     el.button.disabled = true;
