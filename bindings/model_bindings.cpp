@@ -284,8 +284,12 @@ class JsModel {
                            blend_of(out_scale, bgr, strength, preserve_colors)));
   }
 
-  // Forgets the averaged statistics: the next frame starts from its own.
-  void liveReset() { live_.forget_statistics(); }
+  // Forgets the averaged statistics (the next frame starts from its own) and frees the frame's
+  // copies (a session ends, or a scene changes: the next frame allocates them again).
+  void liveReset() {
+    live_.cancel();
+    live_.forget_statistics();
+  }
 
   // Frees activations and plans (the weights stay); the next run allocates again.
   void release() {

@@ -6,6 +6,7 @@
 //   const out = await arb.stylize(photo, painting, { strength: 0.8 });
 //   const code = arb.styleCode(painting);                       // the style's statistics, once
 //   for (const frame of frames) await arb.stylize(frame, code); // ... reused for many photos
+//   const live = arb.live(code, { size: 256 });                 // or video, frame by frame
 //   arb.info();  arb.dispose();
 //
 // The engine runs the photo through the encoder; the "adain" layer normalizes each feature
@@ -117,6 +118,18 @@ export class ArbitraryStyle {
       }
     }
     return code;
+  }
+
+  /**
+   * A live session (model.live(): frames resized to `size`, one synchronous call each, the
+   * statistics averaged over frames by `temporal`) painting every frame in `style`, an image
+   * or a styleCode(). Its strength is AdaIN's, inside the network, as in stylize();
+   * live.update({ strength }) changes it between frames.
+   */
+  live(style, options) {
+    const op = 'live';
+    const code = isStyleCode(style) ? this.#checkCode(op, style) : this.styleCode(checkImage(op, 'style', style));
+    return modelInternals.live(this.#model, op, options, { layer: this.#layer, mean: code.mean, stddev: code.stddev });
   }
 
   /** The network (model.info() at `size`), with the AdaIN layer's name. */

@@ -391,6 +391,11 @@ export interface ArbitraryStyle {
   stylize(photo: ImageLike, style: ImageLike | StyleCode, options?: ArbitraryStylizeOptions): Promise<ImageLike>;
   /** The style image's statistics; its long side is first scaled to at most maxSize (default 512). */
   styleCode(styleImage: ImageLike, options?: { maxSize?: number }): StyleCode;
+  /**
+   * A live session (as StyleModel.live) painting every frame in this style; its strength works
+   * inside the network, as in stylize().
+   */
+  live(style: ImageLike | StyleCode, options?: LiveOptions): LiveSession;
   info(size?: readonly number[] | { width: number; height: number }): ModelInfo & { adainLayer: string };
   readonly disposed: boolean;
   /** Frees the network; later calls throw 'DISPOSED'. */

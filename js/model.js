@@ -512,6 +512,7 @@ export class Model {
       normLayerIndex: (model, name) => model.#native.normLayerIndex(name),
       styleCode: (model, op, image, maxSize, layer) => model.#styleCode(op, image, maxSize, layer),
       stylize: (model, op, image, options, adain) => model.#stylize(op, image, options, adain),
+      live: (model, op, options, adain) => model.#openLive(op, options, adain),
     };
   }
 
@@ -582,7 +583,13 @@ export class Model {
    * @param {{ size?: number | [number, number], temporal?: number, strength?: number, preserveColors?: boolean }} [options]
    */
   live(options) {
-    const op = 'live';
+    return this.#openLive('live', options, null);
+  }
+
+  // adain: null, or { layer, mean, stddev } of an arbitrary-style network (js/arbitrary.js):
+  // each frame then sets the AdaIN layer's style with the session's strength (inside the
+  // network), and the pixel blend takes the result whole (or the frame itself at 0).
+  #openLive(op, options, adain) {
     this.#check(op);
     const o = liveOptions(op, checkOptions(op, options, LIVE_OPTIONS));
     if (this.#live) throw invalid(op, 'this model already has an open live session; dispose it first');
@@ -591,8 +598,10 @@ export class Model {
       runtime,
       check: (name) => this.#check(name),
       run: (name, src, width, height, w, h, temporal, dst, strength, preserveColors) => {
+        if (adain) this.#setAdain(name, { ...adain, strength });
+        const blend = adain ? (strength > 0 ? 1 : 0) : strength;
         const st = this.#native.liveStylize(src, width, height, w, h, this.#inScale(), this.#outputRange === 1 ? 255 : 1,
-          this.#bgr, temporal, dst, strength, preserveColors);
+          this.#bgr, temporal, dst, blend, preserveColors);
         if (st.code !== 'OK') throw new InstyleError(st.code, `${name}: ${st.message}`);
       },
       reset: () => this.#native.liveReset(),
@@ -601,6 +610,7 @@ export class Model {
         if (this.#disposed || this.#engine.disposed()) return;
         for (const p of ptrs) runtime.free(p);
         this.#native.liveReset();
+        if (adain) this.#native.clearAdain();
       },
     };
     this.#native.liveReset();

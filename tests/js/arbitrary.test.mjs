@@ -195,6 +195,32 @@ for (const threads of VARIANTS) {
       assert.ok(Math.abs(held) < 4096, `${held} bytes more after 10 calls`);
     });
 
+    test('live(): each frame painted as stylize() paints it, strength inside the network, nothing kept', async () => {
+      const code = arb.styleCode(style0);
+      const size = [spec.photo.width, spec.photo.height];
+      const before0 = ist.memoryUsage().allocatedBytes;
+      const live = arb.live(code, { size, temporal: 0 });
+      for (const strength of [1, 0.5]) {
+        live.update({ strength });
+        const frame = live.stylize(photo0);
+        // stylize() between frames sets and clears the layer's style for itself; the session
+        // sets its own before each frame.
+        const still = await arb.stylize(photo0, code, { strength, tiled: false });
+        assert.deepEqual(frame.data, still.data, `strength ${strength}: the live frame is stylize()'s picture`);
+      }
+      live.update({ strength: 0 });
+      assert.deepEqual(live.stylize(photo0).data, photo0.data, 'strength 0: the frame itself');
+      live.dispose();
+      // A style image works as well as its code.
+      const byImage = arb.live(style0, { size, temporal: 0 });
+      const frame = byImage.stylize(photo0);
+      assert.deepEqual(frame.data, (await arb.stylize(photo0, code, { tiled: false })).data);
+      byImage.dispose();
+      assert.throws(() => arb.live('art.jpg'), /style must be ImageData/);
+      const held = ist.memoryUsage().allocatedBytes - before0;
+      assert.ok(Math.abs(held) < 4096, `${held} bytes more after the live sessions`);
+    });
+
     test('info() names the AdaIN layer; dispose() ends the network', async () => {
       const info = arb.info({ width: 64, height: 64 });
       assert.equal(info.adainLayer, 'adain');

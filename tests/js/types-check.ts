@@ -66,6 +66,9 @@ async function main(): Promise<void> {
   const painted = await arb.stylize(frame, code, { strength: 0.7, preserveColors: true, tiled: 'auto' });
   await arb.stylize(painted, painting);
   const adainLayer: string = arb.info({ width: 64, height: 64 }).adainLayer;
+  const arbLive = arb.live(code, { size: 256, temporal: 0.8 });
+  arbLive.update({ strength: 0.5 });
+  arbLive.dispose();
   arb.dispose();
   // @ts-expect-error the style is an image or a style code, not a file name
   await arb.stylize(painted, 'starry.jpg');
