@@ -543,6 +543,22 @@ for (const isolation of [true, false]) {
         const moved = Math.hypot(...c.mean.map((v, i) => v - b.mean[i]));
         assert.ok(moved > 8, `the second style paints in other colours (mean RGB ${b.mean.map(Math.round)} -> ${c.mean.map(Math.round)})`);
 
+        // A style image while it runs (the style image test before left two in the picker):
+        // the arbitrary-style network paints the camera in that image's palette.
+        const pictures = await page.locator('#image-styles option').evaluateAll((os) => os.map((o) => o.value));
+        if (pictures.length) {
+          const picture = pictures.at(-1);
+          await page.getByTestId('style-select').selectOption(picture);
+          await page.waitForFunction((n) => document.querySelector('[data-testid="live-status"]').textContent.includes(n), picture.slice(6), { timeout: 30_000 });
+          const m = await frames();
+          await page.waitForFunction((n) => Number(document.querySelector('[data-testid="live-view"]').dataset.frames) >= n + 3, m, { timeout: 30_000 });
+          const e = await stats();
+          const shift = Math.hypot(...e.mean.map((v, i) => v - c.mean[i]));
+          assert.ok(shift > 8, `the style image paints in other colours (mean RGB ${c.mean.map(Math.round)} -> ${e.mean.map(Math.round)})`);
+          await page.getByTestId('style-select').selectOption(styles[1]);
+          await page.waitForFunction((n) => document.querySelector('[data-testid="live-status"]').textContent.includes(n), name1, { timeout: 30_000 });
+        }
+
         // Strength, colours and size reach the running session.
         await setSlider(page, 'strength-slider', 0.3);
         await page.getByTestId('preserve-colors').check();

@@ -6,15 +6,18 @@
 // The page (studio/live.js) sends a frame only once the last one is painted, so nothing
 // queues here and the picture is always of the newest frame the camera had.
 //
-// Messages in:  start {canvas: OffscreenCanvas, style: {name} | {name, bytes}, size, strength,
-//                      preserveColors}
-//               frame {frame: VideoFrame | ImageBitmap}, style {name} | {name, bytes},
+// Messages in:  start {canvas: OffscreenCanvas, style: {name} | {name, bytes} | {name, image},
+//                      size, strength, preserveColors}
+//               frame {frame: VideoFrame | ImageBitmap}, style {name} | {name, bytes} | {name, image},
 //               options {size?, strength?, preserveColors?}, snapshot, stats
 // Messages out: ready {threads, style}, painted {ms, width, height}, style {name},
 //               snapshot {blob}, stats {...}, error {request, message}
+// A style {name, image: Blob} is any image as the style: the arbitrary-style network with that
+// image's statistics (arb.live), its strength inside the network.
 // The page ends it with terminate() when the camera stops; everything here goes with it.
 
 import { init } from '../../js/index.browser.js';
+import { decodePhoto, readPixels } from '../common/images.js';
 
 let ist = null;
 let model = null;
@@ -26,13 +29,36 @@ let image = null; // ImageData over the session's output buffer, reused frame to
 let frames = 0;
 let queue = Promise.resolve();
 
+// A style image's pixels, its long side at most 512 (the statistics' usual size).
+async function styleImage(blob) {
+  const bitmap = await decodePhoto(blob, 512);
+  try {
+    return { data: readPixels(bitmap), width: bitmap.width, height: bitmap.height };
+  } finally {
+    bitmap.close();
+  }
+}
+
 async function loadStyle(style) {
-  const next = style.bytes ? await ist.loadModel(new Uint8Array(style.bytes)) : await ist.loadStyle(style.name);
+  let next, session;
+  if (style.image) {
+    const pixels = await styleImage(style.image);
+    next = await ist.loadArbitraryStyle();
+    try {
+      session = next.live(pixels, options);
+    } catch (err) {
+      next.dispose();
+      throw err;
+    }
+  } else {
+    next = style.bytes ? await ist.loadModel(new Uint8Array(style.bytes)) : await ist.loadStyle(style.name);
+    session = next.live(options);
+  }
   // Only a style that loaded replaces the one running.
   live?.dispose();
   model?.dispose();
   model = next;
-  live = model.live(options);
+  live = session;
   image = null;
 }
 

@@ -10,9 +10,9 @@ import { saveBlob } from '../common/download.js';
 
 const $ = (id) => document.getElementById(id);
 
-// getStyle(): the studio's chosen style as the worker loads it ({ name } or { name, bytes }),
-// or null. getOptions(): { strength, preserveColors }. onRunning(bool): live mode started or
-// stopped (the page gives the lab's share of the processor to it meanwhile).
+// getStyle(): the studio's chosen style as the worker loads it ({ name }, { name, bytes } or
+// { name, image }), or null. getOptions(): { strength, preserveColors }. onRunning(bool): live
+// mode started or stopped (the page gives the lab's share of the processor to it meanwhile).
 export function createLive({ getStyle, getOptions, onError, onRunning }) {
   const el = {
     button: $('live-button'),
@@ -115,7 +115,7 @@ export function createLive({ getStyle, getOptions, onError, onRunning }) {
   async function start() {
     const style = getStyle();
     if (!style) {
-      onError?.(new Error('Choose a built-in style or an .onnx network for the live camera (a style image does not run live yet).'));
+      onError?.(new Error('Choose a style before starting the live camera.'));
       return;
     }
     el.button.disabled = true;

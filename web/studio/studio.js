@@ -235,6 +235,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     el.style.value = value;
     previousValue = value;
     loadChoice(value);
+    live.setStyle(liveStyle());
   }
 
   // Any image as the style: checked here (it must decode), shown beside the picker, and sent
@@ -264,6 +265,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     previousValue = value;
     showStyleImage();
     loadChoice(value);
+    live.setStyle(liveStyle());
   }
 
   function showStyleImage() {
@@ -495,10 +497,13 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
 
   // --- live camera ----------------------------------------------------------------------------
 
-  // The chosen style as the live worker loads it: a built-in style's name, or a model's bytes.
+  // The chosen style as the live worker loads it: a built-in style's name, a model's bytes, or
+  // a style image's file.
   function liveStyle() {
     const value = el.style.value;
     if (value.startsWith('builtin:')) return { name: value.slice(8) };
+    const picture = styleImages.get(value);
+    if (picture) return { name: picture.name, image: picture.blob };
     const user = userModels.get(value);
     return user ? { name: user.name, bytes: user.bytes } : null;
   }
