@@ -410,12 +410,12 @@ Status conv2d(Span y, ConstSpan x, Shape4 x_shape, ConstSpan w, Shape4 w_shape, 
   INSTYLE_RETURN_IF_ERROR(check_output(op, "y", y, y_count));
 
   const Conv2dShape full = to_conv_shape(x_shape, w_shape, p);
-  const std::vector<std::size_t> ranges = conv2d_channel_ranges(full, num_threads());
-  const std::size_t per_part = conv2d_threaded_workspace(full, ranges);
+  const ConvSplit split = conv2d_split(full, num_threads());
+  const std::size_t per_part = conv2d_threaded_workspace(full, split);
   HeapBuffer<float> workspace;
-  INSTYLE_RETURN_IF_ERROR(workspace.resize(per_part * (ranges.size() - 1), "the workspace")
-                              .prefixed(std::string(op) + ": "));
-  conv2d_threaded(y.data, x.data, w.data, bias.data, full, p.relu, ranges, workspace.data(),
+  INSTYLE_RETURN_IF_ERROR(
+      workspace.resize(per_part * split.parts(), "the workspace").prefixed(std::string(op) + ": "));
+  conv2d_threaded(y.data, x.data, w.data, bias.data, full, p.relu, split, workspace.data(),
                   per_part);
   return {};
 }

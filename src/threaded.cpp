@@ -4,6 +4,7 @@
 
 #include "norm.h"
 #include "parallel.h"
+#include "winograd.h"
 
 namespace instyle {
 namespace {
@@ -83,41 +84,60 @@ void batch_norm_threaded(float* y, const float* x, const float* mean, const floa
       grain_for(HW));
 }
 
-std::vector<std::size_t> conv2d_channel_ranges(const Conv2dShape& s, int threads) {
+ConvSplit conv2d_split(const Conv2dShape& s, int threads) {
   const std::size_t t = static_cast<std::size_t>(std::max(1, threads));
+  ConvSplit split;
+  if (winograd_eligible(s) && t > 1) {
+    const std::size_t unit = winograd_row_unit(), OH = s.out_h();
+    const std::size_t units = (OH + unit - 1) / unit;
+    const std::size_t parts = std::max<std::size_t>(1, std::min(t, units));
+    split.by_rows = true;
+    for (std::size_t i = 0; i <= parts; ++i) {
+      split.ranges.push_back(i == parts ? OH : units * i / parts * unit);
+    }
+    return split;
+  }
   const std::size_t unit = s.groups > 1 ? s.O / s.groups : (s.O >= 8 * t ? 8 : 1);
   const std::size_t units = s.O / unit;
   const std::size_t parts = std::max<std::size_t>(1, std::min(t, units));
-  std::vector<std::size_t> r;
-  for (std::size_t i = 0; i <= parts; ++i) r.push_back(i == parts ? s.O : units * i / parts * unit);
-  return r;
+  for (std::size_t i = 0; i <= parts; ++i) {
+    split.ranges.push_back(i == parts ? s.O : units * i / parts * unit);
+  }
+  return split;
 }
 
-std::size_t conv2d_threaded_workspace(const Conv2dShape& s,
-                                      const std::vector<std::size_t>& ranges) {
+std::size_t conv2d_threaded_workspace(const Conv2dShape& s, const ConvSplit& split) {
+  if (split.by_rows) return conv2d_workspace_size(s);  // each part the whole layer's scratch
   std::size_t need = 0;
-  for (std::size_t r = 0; r + 1 < ranges.size(); ++r) {
-    need = std::max(need, conv2d_workspace_size(channel_slice(s, ranges[r], ranges[r + 1])));
+  for (std::size_t r = 0; r < split.parts(); ++r) {
+    need = std::max(need,
+                    conv2d_workspace_size(channel_slice(s, split.ranges[r], split.ranges[r + 1])));
   }
   return need;
 }
 
 void conv2d_threaded(float* y, const float* x, const float* w, const float* bias,
-                     const Conv2dShape& s, bool relu, const std::vector<std::size_t>& ranges,
-                     float* workspace, std::size_t workspace_per_part) {
+                     const Conv2dShape& s, bool relu, const ConvSplit& split, float* workspace,
+                     std::size_t workspace_per_part) {
   const std::size_t in_sample = s.C * s.H * s.W, out_plane = s.out_h() * s.out_w();
   const std::size_t og = s.O / s.groups, cg = s.C / s.groups;
-  const std::size_t parts = ranges.size() - 1;
+  Conv2dShape one = s;
+  one.N = 1;
   for (std::size_t n = 0; n < s.N; ++n) {
     const float* xn = x + n * in_sample;
     float* yn = y + n * s.O * out_plane;
-    parallel_for(parts, [&](std::size_t r0, std::size_t r1) {
+    parallel_for(split.parts(), [&](std::size_t r0, std::size_t r1) {
       for (std::size_t r = r0; r < r1; ++r) {
-        const std::size_t o0 = ranges[r], o1 = ranges[r + 1];
+        float* ws = workspace ? workspace + r * workspace_per_part : nullptr;
+        if (split.by_rows) {
+          conv2d_winograd_rows_f32(yn, xn, w, bias, one, relu, ws, split.ranges[r],
+                                   split.ranges[r + 1]);
+          continue;
+        }
+        const std::size_t o0 = split.ranges[r], o1 = split.ranges[r + 1];
         const float* xp = s.groups > 1 ? xn + (o0 / og) * cg * s.H * s.W : xn;
         conv2d_f32(yn + o0 * out_plane, xp, w + o0 * cg * s.kH * s.kW, at(bias, o0),
-                   channel_slice(s, o0, o1), relu,
-                   workspace ? workspace + r * workspace_per_part : nullptr);
+                   channel_slice(s, o0, o1), relu, ws);
       }
     });
   }

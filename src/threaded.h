@@ -1,14 +1,14 @@
 // threaded.h: the threaded drivers over the kernels, shared by both entry points: the checked
 // API (api.h, what JS calls op by op) and the model runner's steps (model/steps/). Each splits
-// independent planes or output channels over parallel_for's pool; every kernel call covers a
-// contiguous run, so the split never changes a kernel's arithmetic and any thread count gives
-// the same bits. Pointers as in the kernels' headers (norm.h, conv.h); nothing is allocated.
+// independent planes, output channels or output rows over parallel_for's pool; every kernel
+// call covers a contiguous run, so the split never changes a kernel's arithmetic and any
+// thread count gives the same bits. Pointers as in the kernels' headers (norm.h, conv.h); nothing
+// is allocated.
 //
 //   instance_norm_threaded(y, x, gamma, beta, N, C, HW, 1e-5f, /*relu=*/true);
-//   auto ranges = conv2d_channel_ranges(shape, num_threads());
-//   std::vector<float> ws(conv2d_threaded_workspace(shape, ranges) * (ranges.size() - 1));
-//   conv2d_threaded(y, x, w, bias, shape, relu, ranges, ws.data(), ws.size() / (ranges.size() -
-//   1));
+//   const ConvSplit split = conv2d_split(shape, num_threads());
+//   std::vector<float> ws(conv2d_threaded_workspace(shape, split) * split.parts());
+//   conv2d_threaded(y, x, w, bias, shape, relu, split, ws.data(), ws.size() / split.parts());
 #pragma once
 
 #include <cstddef>
@@ -42,18 +42,26 @@ void batch_norm_threaded(float* y, const float* x, const float* mean, const floa
                          const float* gamma, const float* beta, std::size_t N, std::size_t C,
                          std::size_t HW, float eps, bool relu);
 
-// Boundaries in output channels for up to `threads` parts: whole groups when grouped,
-// multiples of 8 channels otherwise where that still gives every thread work (the SIMD
-// kernels block output channels by 8).
-std::vector<std::size_t> conv2d_channel_ranges(const Conv2dShape& s, int threads);
+// How conv2d_threaded splits a convolution into parts, at most one per thread:
+//   by output channels: whole groups when grouped, multiples of 8 channels otherwise where
+//     that still gives every thread work (the SIMD kernels block output channels by 8);
+//   by output rows, for Winograd ones (whole tile rows): split by channels, every part would
+//     transform the whole input, the same work once per thread (for 32 -> 16 channels a third
+//     of the layer: it ran 1.68x faster on 2 threads, and 16 -> 3 not faster at all).
+struct ConvSplit {
+  bool by_rows = false;
+  std::vector<std::size_t> ranges;  // boundaries, in output channels or rows: parts() + 1
+  std::size_t parts() const { return ranges.size() - 1; }
+};
+ConvSplit conv2d_split(const Conv2dShape& s, int threads);
 
 // Workspace floats one part needs (the largest over the parts).
-std::size_t conv2d_threaded_workspace(const Conv2dShape& s, const std::vector<std::size_t>& ranges);
+std::size_t conv2d_threaded_workspace(const Conv2dShape& s, const ConvSplit& split);
 
-// The convolution of s.N samples, one at a time, each with its output channels split over
-// the pool as `ranges` says; part r uses workspace + r * workspace_per_part.
+// The convolution of s.N samples, one at a time, each split over the pool as `split` says;
+// part r uses workspace + r * workspace_per_part.
 void conv2d_threaded(float* y, const float* x, const float* w, const float* bias,
-                     const Conv2dShape& s, bool relu, const std::vector<std::size_t>& ranges,
-                     float* workspace, std::size_t workspace_per_part);
+                     const Conv2dShape& s, bool relu, const ConvSplit& split, float* workspace,
+                     std::size_t workspace_per_part);
 
 }  // namespace instyle

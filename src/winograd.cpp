@@ -480,9 +480,23 @@ size_t winograd_workspace_size(const Conv2dShape& s) {
   return p.u_floats + p.v_floats + p.m_floats + p.buf_floats;
 }
 
+std::size_t winograd_row_unit() {
+  return kTile;
+}
+
 void conv2d_winograd_f32(float* y, const float* x, const float* w, const float* bias,
                          const Conv2dShape& s, bool relu, float* workspace) {
+  conv2d_winograd_rows_f32(y, x, w, bias, s, relu, workspace, 0, s.out_h());
+}
+
+void conv2d_winograd_rows_f32(float* y, const float* x, const float* w, const float* bias,
+                              const Conv2dShape& s, bool relu, float* workspace, size_t row0,
+                              size_t row1) {
   const Plan p = make_plan(s);
+  assert(row0 % kTile == 0 && row0 <= row1 && row1 <= p.OH);
+  // Output rows [row0, row1) are whole tile rows but for the image's last one; each tile's
+  // arithmetic is the same whichever block it falls in, so any split gives the same bits.
+  const size_t t_begin = row0 / kTile, t_end = std::min(p.tiles_h, (row1 + kTile - 1) / kTile);
   assert(y != x);
   float* U = workspace;
   float* V = U + p.u_floats;
@@ -493,8 +507,8 @@ void conv2d_winograd_f32(float* y, const float* x, const float* w, const float* 
   for (size_t n = 0; n < s.N; ++n) {
     const float* xn = x + n * s.C * s.H * s.W;
     float* yn = y + n * O * p.OH * p.OW;
-    for (size_t ty0 = 0; ty0 < p.tiles_h; ty0 += p.rows) {
-      const size_t rows = std::min(p.rows, p.tiles_h - ty0), nt = rows * p.segp;
+    for (size_t ty0 = t_begin; ty0 < t_end; ty0 += p.rows) {
+      const size_t rows = std::min(p.rows, t_end - ty0), nt = rows * p.segp;
       for (size_t tx0 = 0; tx0 < p.tiles_w; tx0 += p.seg) {
         const size_t seg = std::min(p.seg, p.tiles_w - tx0);
         for (size_t c = 0; c < C; ++c) {

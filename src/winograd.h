@@ -30,5 +30,13 @@ std::size_t winograd_workspace_size(const Conv2dShape& s);
 // Requires winograd_supported(s); workspace: winograd_workspace_size(s) floats.
 void conv2d_winograd_f32(float* y, const float* x, const float* w, const float* bias,
                          const Conv2dShape& s, bool relu, float* workspace);
+// Only output rows [row0, row1) of every channel (the rest of y is not touched): row0 a
+// multiple of winograd_row_unit() (the tile height), row1 one too or the output's height. The
+// same bits as the whole call gives those rows: threads split a layer by rows this way
+// (threaded.h), each transforming only the input under its own rows.
+std::size_t winograd_row_unit();
+void conv2d_winograd_rows_f32(float* y, const float* x, const float* w, const float* bias,
+                              const Conv2dShape& s, bool relu, float* workspace, std::size_t row0,
+                              std::size_t row1);
 
 }  // namespace instyle

@@ -27,6 +27,7 @@
 #include "pool.h"
 #include "resize.h"
 #include "status.h"
+#include "threaded.h"
 
 namespace instyle::model {
 
@@ -82,10 +83,10 @@ struct StepDefaults {
 };
 
 // steps/conv.cpp. conv.N is the batch; the driver (threaded.h) runs one sample at a time with
-// its output channels split across threads as `ranges` says.
+// its output channels or rows split across threads as `split` says.
 struct ConvStep : StepDefaults {
   Conv2dShape conv;
-  std::vector<std::size_t> ranges;  // boundaries in output channels, threads + 1 entries
+  ConvSplit split;
   const float* weight = nullptr;
   const float* bias = nullptr;
 

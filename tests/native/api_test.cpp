@@ -134,7 +134,7 @@ struct ConvCase {
 };
 
 TEST(Api, Conv2dMatchesReferenceWithAnyThreadCount) {
-  std::vector<ConvCase> cases(4);
+  std::vector<ConvCase> cases(5);
   cases[0] = {{1, 3, 9, 11}, {8, 3, 3, 3}, {}};  // one sample, one group: split by output channel
   cases[0].p.pad_top = cases[0].p.pad_left = cases[0].p.pad_bottom = cases[0].p.pad_right = 1;
   cases[0].p.pad_mode = PadMode::kReflect;
@@ -148,6 +148,9 @@ TEST(Api, Conv2dMatchesReferenceWithAnyThreadCount) {
   cases[2].p.pad_mode = PadMode::kEdge;
   cases[3] = {{3, 2, 5, 6}, {5, 2, 1, 1}, {}};  // 1x1, three samples
   cases[3].p.relu = true;
+  cases[4] = {{2, 16, 23, 19}, {3, 16, 3, 3}, {}};  // Winograd: split by output rows
+  cases[4].p.pad_top = cases[4].p.pad_left = cases[4].p.pad_bottom = cases[4].p.pad_right = 1;
+  cases[4].p.pad_mode = PadMode::kReflect;
   for (std::size_t k = 0; k < cases.size(); ++k) {
     const ConvCase& c = cases[k];
     Shape4 ys;

@@ -398,6 +398,50 @@ TEST(Conv2dWinograd, OutputChannelSlicesGiveTheSameBits) {
   }
 }
 
+// Threads split a Winograd layer by output rows (threaded.h): rows [r0, r1) alone must give the
+// bits the whole call gives them and leave the other rows alone, for cuts on the tile grid, a
+// last partial tile row, a folded upsampling and few output channels.
+TEST(Conv2dWinograd, OutputRowRangesGiveTheSameBits) {
+  struct Case {
+    std::size_t C, O, H, W, up;
+  };
+  for (const Case& c : {Case{16, 3, 23, 30, 1}, Case{40, 9, 18, 17, 1}, Case{32, 16, 11, 13, 2}}) {
+    Conv2dShape s;
+    s.C = c.C;
+    s.O = c.O;
+    s.H = c.H;
+    s.W = c.W;
+    s.up_h = s.up_w = c.up;
+    s.kH = s.kW = 3;
+    s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 1;
+    s.pad_mode = PadMode::kReflect;
+    ASSERT_TRUE(winograd_eligible(s));
+    const auto x = random_vector(s.C * s.H * s.W, 71);
+    const auto w = random_vector(s.O * s.C * 9, 72);
+    const auto b = random_vector(s.O, 73);
+    const auto whole = run_simd(x, w, b.data(), s, true);
+    const std::size_t OH = s.out_h(), OW = s.out_w(), unit = winograd_row_unit();
+    std::vector<float> ws(winograd_workspace_size(s));
+    for (std::size_t r0 = 0; r0 < OH; r0 += unit) {
+      for (std::size_t r1 : {std::min(OH, r0 + unit), std::min(OH, r0 + 3 * unit), OH}) {
+        std::vector<float> y(whole.size(), -7.f);
+        conv2d_winograd_rows_f32(y.data(), x.data(), w.data(), b.data(), s, true, ws.data(), r0,
+                                 r1);
+        for (std::size_t o = 0; o < s.O; ++o) {
+          for (std::size_t r = 0; r < OH; ++r) {
+            for (std::size_t q = 0; q < OW; ++q) {
+              const std::size_t i = (o * OH + r) * OW + q;
+              const float want = r >= r0 && r < r1 ? whole[i] : -7.f;
+              ASSERT_EQ(y[i], want) << "C " << c.C << " rows [" << r0 << ", " << r1
+                                    << ") at channel " << o << " row " << r << " column " << q;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(Conv2dWinograd, MatchesReferenceOverGrid) {
   const std::size_t planes[][2] = {{1, 1}, {2, 3},   {3, 3},   {4, 4},   {5, 7},
                                    {9, 6}, {13, 17}, {16, 16}, {23, 41}, {70, 9}};

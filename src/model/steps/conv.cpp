@@ -1,8 +1,8 @@
 // The convolution step kinds.
 // Conv: 1-D and 2-D convolutions (any stride, dilation, padding, groups), run by conv2d_f32
-// (src/conv.h: Winograd, im2col GEMM, direct and depthwise paths) with output channels split
-// across threads. Reflection or zero padding and a nearest-neighbour upsampling before the
-// conv are folded into it by fuse.cpp (Conv2dShape::pad_mode, up_h, up_w).
+// (src/conv.h: Winograd, im2col GEMM, direct and depthwise paths) with output channels (or,
+// for Winograd, rows) split across threads. Reflection or zero padding and a nearest-neighbour
+// upsampling before the conv are folded into it by fuse.cpp (Conv2dShape::pad_mode, up_h, up_w).
 // ConvTranspose: at the end of the file.
 #include <algorithm>
 #include <string>
@@ -125,12 +125,12 @@ Status lower_conv(Lowering& l, const Node& node, Step* step) {
 }
 
 std::size_t ConvStep::prepare(int threads) {
-  ranges = conv2d_channel_ranges(conv, threads);
-  return conv2d_threaded_workspace(conv, ranges);
+  split = conv2d_split(conv, threads);
+  return conv2d_threaded_workspace(conv, split);
 }
 
 Status ConvStep::run(const StepArgs& a) const {
-  conv2d_threaded(a.y, a.x[0], weight, bias, conv, a.step.relu, ranges, a.workspace,
+  conv2d_threaded(a.y, a.x[0], weight, bias, conv, a.step.relu, split, a.workspace,
                   a.workspace_per_thread);
   return Status();
 }
