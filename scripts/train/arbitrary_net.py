@@ -139,11 +139,5 @@ def export(encoder, decoder, path, opset=11, fp16=False):
     assert len(norms) == 1, f"expected one InstanceNormalization, found {len(norms)}"
     norms[0].name = LAYER
     onnx.save(model, path)
-    x = torch.rand(1, 3, 52, 76) * 255
-    with torch.no_grad():
-        ref = net(x).numpy()
-    err = float(abs(onnx_tools.run(model, x.numpy()) - ref).max() / abs(ref).max())
-    if err > (1e-2 if fp16 else 1e-4):
-        raise RuntimeError(f"{path}: ONNX output differs from PyTorch by {err:.2e} (relative)")
-    print(f"{path}: ONNX matches PyTorch to {err:.1e} (max abs diff / max abs)")
+    onnx_tools.check_against(model, net, path, fp16)
     return model

@@ -167,6 +167,21 @@ def run(m, x):
     return vals[g.output[0].name]
 
 
+def check_against(model, net, path, fp16=False):
+    """Checks an exported file itself (not just the exporter): this independent interpreter
+    against the PyTorch network, at a size other than the traced one, so that dynamic height and
+    width are exercised. Raises past the tolerance; returns the relative error."""
+    import torch
+    x = torch.rand(1, 3, 52, 76) * 255
+    with torch.no_grad():
+        ref = net(x).numpy()
+    err = float(abs(run(model, x.numpy()) - ref).max() / abs(ref).max())
+    if err > (1e-2 if fp16 else 1e-4):
+        raise RuntimeError(f"{path}: ONNX output differs from PyTorch by {err:.2e} (relative)")
+    print(f"{path}: ONNX matches PyTorch to {err:.1e} (max abs diff / max abs)")
+    return err
+
+
 def describe(path):
     m = onnx.load(path)
     ops = {}

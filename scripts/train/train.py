@@ -186,15 +186,7 @@ def export(net, path, opset=11, fp16=False):
                           dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "height", 3: "width"}})
     model = onnx_tools.simplify(tmp, path, fp16=fp16)
     os.remove(tmp)
-    # Check the file itself (not just the exporter): an independent small interpreter against PyTorch,
-    # at a size other than the traced one, so that dynamic height and width are exercised.
-    x = torch.rand(1, 3, 52, 76) * 255
-    with torch.no_grad():
-        ref = net(x).numpy()
-    err = float(abs(onnx_tools.run(model, x.numpy()) - ref).max() / abs(ref).max())
-    if err > (1e-2 if fp16 else 1e-4):
-        raise RuntimeError(f"{path}: ONNX output differs from PyTorch by {err:.2e} (relative)")
-    print(f"{path}: ONNX matches PyTorch to {err:.1e} (max abs diff / max abs)")
+    onnx_tools.check_against(model, net, path, fp16)
     return path
 
 

@@ -440,6 +440,16 @@ for (const isolation of [true, false]) {
       const status = () => page.getByTestId('studio-status').textContent();
       const done = () => page.waitForFunction(() => /^Done/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 120_000 });
       const pixels = (testid) => page.getByTestId(testid).evaluate((c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data));
+      // The strength slider moved and let go of: the network runs again.
+      const letGo = async (value) => {
+        await page.getByTestId('strength-slider').evaluate((el, v) => {
+          el.value = v;
+          el.dispatchEvent(new Event('input', { bubbles: true }));
+          el.dispatchEvent(new Event('change', { bubbles: true }));
+        }, String(value));
+        await page.waitForFunction(() => /^Stylizing/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 30_000 });
+        await done();
+      };
       const builtin = await page.getByTestId('style-select').inputValue();
       t.after(async () => {
         await page.getByTestId('style-select').selectOption(builtin);
@@ -459,26 +469,14 @@ for (const isolation of [true, false]) {
 
       // Letting go of the slider runs the network again, with progress; the result changes,
       // and is not the page's pixel blend of the full-strength result with the photo.
-      await page.getByTestId('strength-slider').evaluate((el) => {
-        el.value = '0.4';
-        el.dispatchEvent(new Event('input', { bubbles: true }));
-        el.dispatchEvent(new Event('change', { bubbles: true }));
-      });
-      await page.waitForFunction(() => /^Stylizing/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 30_000 });
-      await done();
+      await letGo(0.4);
       const half = await pixels('result-canvas');
       const photo = await pixels('before-canvas');
       assert.equal(full.length, half.length);
       const blend = full.map((v, i) => Math.round(0.4 * v + 0.6 * photo[i]));
       assert.ok(meanAbsDiff(half, full) > 2, 'strength 0.4 changes the picture');
       assert.ok(meanAbsDiff(half, blend) > 1, 'by the network, not by a pixel blend');
-      await page.getByTestId('strength-slider').evaluate((el) => {
-        el.value = '0';
-        el.dispatchEvent(new Event('input', { bubbles: true }));
-        el.dispatchEvent(new Event('change', { bubbles: true }));
-      });
-      await page.waitForFunction(() => /^Stylizing/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 30_000 });
-      await done();
+      await letGo(0);
       assert.equal(meanAbsDiff(await pixels('result-canvas'), await pixels('before-canvas')), 0, 'strength 0: the photo itself');
 
       // Another image dropped on the style image; a file that is not an image is refused.

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { InstyleError } from '../../js/index.node.js';
 import { testModelsDir } from '../../scripts/test-models.mjs';
-import { VARIANTS, engine } from './helpers.mjs';
+import { VARIANTS, diff, engine, photo } from './helpers.mjs';
 
 const dir = testModelsDir();
 const spec = JSON.parse(readFileSync(join(dir, 'arbitrary.json'), 'utf8'));
@@ -19,33 +19,6 @@ const reference = (strength) => {
   const b = readFileSync(join(dir, o.file));
   return { data: new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4), shape: o.shape };
 };
-
-// A photo-like image: smooth colour fields, edges and some texture.
-function photo(width, height, seed = 0) {
-  const data = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const u = x / width, v = y / height;
-      data[i] = 40 + 180 * u + (Math.hypot(u - 0.3, v - 0.4) < 0.2 ? 30 : 0);
-      data[i + 1] = 60 + 150 * v * (1 - u) + 20 * seed;
-      data[i + 2] = 128 + 60 * Math.sin(x * (0.09 + 0.05 * seed)) * Math.cos(y * 0.07);
-      data[i + 3] = 255;
-    }
-  }
-  return { data, width, height };
-}
-
-function diff(a, b) {
-  assert.equal(a.length, b.length);
-  let max = 0, sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    max = Math.max(max, d);
-    sum += d;
-  }
-  return { max, mean: sum / a.length };
-}
 
 // The engine's RGBA result against PyTorch's unclipped float output ([1,3,H,W]).
 function againstReference(image, ref) {

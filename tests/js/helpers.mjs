@@ -61,3 +61,31 @@ export function maxAbsDiff(a, b) {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+// A photo-like RGBA image: smooth colour fields, edges and some texture; `seed` varies it.
+export function photo(width, height, seed = 0) {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const u = x / width, v = y / height;
+      data[i] = 40 + 180 * u + (Math.hypot(u - 0.3, v - 0.4) < 0.2 ? 30 : 0);
+      data[i + 1] = 60 + 150 * v * (1 - u) + 20 * seed;
+      data[i + 2] = 128 + 60 * Math.sin(x * (0.09 + 0.05 * seed)) * Math.cos(y * 0.07);
+      data[i + 3] = 255;
+    }
+  }
+  return { data, width, height };
+}
+
+// Max and mean |a[i] - b[i]| of two equally long byte arrays.
+export function diff(a, b) {
+  assert.equal(a.length, b.length);
+  let max = 0, sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    max = Math.max(max, d);
+    sum += d;
+  }
+  return { max, mean: sum / a.length };
+}

@@ -6,34 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { InstyleError } from '../../js/index.node.js';
-import { VARIANTS, engine } from './helpers.mjs';
-
-// A photo-like image: smooth colour fields, edges and some texture.
-function photo(width, height) {
-  const data = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const u = x / width, v = y / height;
-      data[i] = 40 + 180 * u + (Math.hypot(u - 0.3, v - 0.4) < 0.2 ? 30 : 0);
-      data[i + 1] = 60 + 150 * v * (1 - u);
-      data[i + 2] = 128 + 60 * Math.sin(x * 0.09) * Math.cos(y * 0.07);
-      data[i + 3] = 255;
-    }
-  }
-  return { data, width, height };
-}
-
-function diff(a, b) {
-  assert.equal(a.length, b.length);
-  let max = 0, sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    max = Math.max(max, d);
-    sum += d;
-  }
-  return { max, mean: sum / a.length };
-}
+import { VARIANTS, diff, engine, photo } from './helpers.mjs';
 
 for (const threads of VARIANTS) {
   describe(`tiled stylize, ${threads} thread(s)`, { timeout: 300_000 }, () => {
