@@ -146,6 +146,7 @@ export class Model {
   #busy = false;
   #disposed = false;
   #live = null;  // the open LiveSession, if any
+  #liveStrength = null;  // the AdaIN strength the engine holds for the live session (null: none)
 
   /** @internal use Instyle#loadModel */
   constructor(engine, native, options) {
@@ -261,6 +262,7 @@ export class Model {
     const run = { op, signal, onProgress: o.onProgress, strength, preserveColors };
     this.#busy = true;
     try {
+      this.#liveStrength = null; // this call sets (or leaves) the layer's style, then clears it
       if (adain) this.#setAdain(op, adain);
       const tiles = tiled === false ? null : this.#tilePlan(op, w, h, { tiled, tileSize, thumbnailSize, budget });
       const pixels = tiles
@@ -273,6 +275,7 @@ export class Model {
         this.#native.cancel();
         this.#native.forgetStatistics();
         if (adain) this.#native.clearAdain();
+        this.#liveStrength = null;
       }
       this.#busy = false;
     }
@@ -598,7 +601,12 @@ export class Model {
       runtime,
       check: (name) => this.#check(name),
       run: (name, src, width, height, w, h, temporal, dst, strength, preserveColors) => {
-        if (adain) this.#setAdain(name, { ...adain, strength });
+        // The style is copied into the engine once, and again only when the strength changed
+        // or a stylize() call in between cleared it.
+        if (adain && this.#liveStrength !== strength) {
+          this.#setAdain(name, { ...adain, strength });
+          this.#liveStrength = strength;
+        }
         const blend = adain ? (strength > 0 ? 1 : 0) : strength;
         const st = this.#native.liveStylize(src, width, height, w, h, this.#inScale(), this.#outputRange === 1 ? 255 : 1,
           this.#bgr, temporal, dst, blend, preserveColors);
@@ -611,9 +619,11 @@ export class Model {
         for (const p of ptrs) runtime.free(p);
         this.#native.liveReset();
         if (adain) this.#native.clearAdain();
+        this.#liveStrength = null;
       },
     };
     this.#native.liveReset();
+    this.#liveStrength = null;
     this.#live = new LiveSession(port, o);
     return this.#live;
   }

@@ -181,6 +181,9 @@ for (const threads of VARIANTS) {
         const still = await arb.stylize(photo0, code, { strength, tiled: false });
         assert.deepEqual(frame.data, still.data, `strength ${strength}: the live frame is stylize()'s picture`);
       }
+      // The same strength again after a stylize() call cleared the layer's style.
+      const again = live.stylize(photo0);
+      assert.deepEqual(again.data, (await arb.stylize(photo0, code, { strength: 0.5, tiled: false })).data);
       live.update({ strength: 0 });
       assert.deepEqual(live.stylize(photo0).data, photo0.data, 'strength 0: the frame itself');
       live.dispose();
