@@ -17,7 +17,6 @@ thumbnail records the photo's statistics at every IN layer, "adain" included.
 Only torch and random_vgg are imported, so scripts/make_test_models.py can build a small one.
 """
 import copy
-import os
 
 import torch
 import torch.nn as nn
@@ -128,13 +127,7 @@ def export(encoder, decoder, path, opset=11, fp16=False):
     import onnx
     import onnx_tools
     net = ExportNet(encoder, decoder).eval()
-    tmp = path + ".tmp"
-    with torch.no_grad():
-        torch.onnx.export(net, torch.rand(1, 3, 64, 64) * 255, tmp, opset_version=opset,
-                          input_names=["input"], output_names=["output"], do_constant_folding=True,
-                          dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "height", 3: "width"}})
-    model = onnx_tools.simplify(tmp, path, fp16=fp16)
-    os.remove(tmp)
+    model = onnx_tools.export_folded(net, path, opset, fp16)
     norms = [n for n in model.graph.node if n.op_type == "InstanceNormalization"]
     assert len(norms) == 1, f"expected one InstanceNormalization, found {len(norms)}"
     norms[0].name = LAYER

@@ -167,6 +167,21 @@ def run(m, x):
     return vals[g.output[0].name]
 
 
+def export_folded(net, path, opset=11, fp16=False):
+    """torch.onnx.export of a 0..255 RGB network with dynamic height and width, then simplify():
+    the folded graph, written to `path` and returned."""
+    import os
+    import torch
+    tmp = path + ".tmp"
+    with torch.no_grad():
+        torch.onnx.export(net, torch.rand(1, 3, 64, 64) * 255, tmp, opset_version=opset,
+                          input_names=["input"], output_names=["output"], do_constant_folding=True,
+                          dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "height", 3: "width"}})
+    model = simplify(tmp, path, fp16=fp16)
+    os.remove(tmp)
+    return model
+
+
 def check_against(model, net, path, fp16=False):
     """Checks an exported file itself (not just the exporter): this independent interpreter
     against the PyTorch network, at a size other than the traced one, so that dynamic height and

@@ -179,13 +179,7 @@ def export(net, path, opset=11, fp16=False):
     only Pad, Conv, InstanceNormalization, Relu, Add, Resize (and Cast for fp16) remain."""
     import onnx_tools
     net = net.fold_io_scale().eval()
-    tmp = path + ".tmp"
-    with torch.no_grad():
-        torch.onnx.export(net, torch.rand(1, 3, 64, 64) * 255, tmp, opset_version=opset,
-                          input_names=["input"], output_names=["output"], do_constant_folding=True,
-                          dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "height", 3: "width"}})
-    model = onnx_tools.simplify(tmp, path, fp16=fp16)
-    os.remove(tmp)
+    model = onnx_tools.export_folded(net, path, opset, fp16)
     onnx_tools.check_against(model, net, path, fp16)
     return path
 
