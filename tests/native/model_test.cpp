@@ -17,6 +17,19 @@
 namespace instyle::model {
 namespace {
 
+// Rows [y0, y1) and columns [x0, x1) of every channel of a [C, H, W] image: a tile's input.
+std::vector<float> crop(const std::vector<float>& x, int64_t C, int64_t H, int64_t W, int64_t y0,
+                        int64_t y1, int64_t x0, int64_t x1) {
+  const int64_t th = y1 - y0, tw = x1 - x0;
+  std::vector<float> tile(static_cast<std::size_t>(C * th * tw));
+  for (int64_t c = 0; c < C; ++c) {
+    for (int64_t y = 0; y < th; ++y) {
+      std::copy_n(&x[(c * H + y0 + y) * W + x0], tw, &tile[(c * th + y) * tw]);
+    }
+  }
+  return tile;
+}
+
 using test::model_cases;
 using test::read_file;
 using test::read_floats;
@@ -260,12 +273,7 @@ TEST(Model, TilesWithTheReceptiveFieldMarginRebuildTheImage) {
         const int64_t y0 = std::max<int64_t>(0, cy - margin), y1 = std::min(H, cy + core + margin);
         const int64_t x0 = std::max<int64_t>(0, cx - margin), x1 = std::min(W, cx + core + margin);
         const int64_t th = y1 - y0, tw = x1 - x0;
-        std::vector<float> tile(3 * th * tw);
-        for (int64_t c = 0; c < 3; ++c) {
-          for (int64_t y = 0; y < th; ++y) {
-            std::copy_n(&x[(c * H + y0 + y) * W + x0], tw, &tile[(c * th + y) * tw]);
-          }
-        }
+        const std::vector<float> tile = crop(x, 3, H, W, y0, y1, x0, x1);
         RunOptions options;
         if (shared) options.replay = &stats;
         ASSERT_TRUE(m->run({tile.data()}, {{1, 3, th, tw}}, options).ok());
@@ -411,12 +419,7 @@ TEST(Model, RunsAveragePoolAndMaxPool) {
       const int64_t y0 = std::max<int64_t>(0, cy - margin), y1 = std::min(H, cy + core + margin);
       const int64_t x0 = std::max<int64_t>(0, cx - margin), x1 = std::min(W, cx + core + margin);
       const int64_t th = y1 - y0, tw = x1 - x0;
-      std::vector<float> tile(2 * th * tw);
-      for (int64_t c = 0; c < 2; ++c) {
-        for (int64_t y = 0; y < th; ++y) {
-          std::copy_n(&x[(c * H + y0 + y) * W + x0], tw, &tile[(c * th + y) * tw]);
-        }
-      }
+      const std::vector<float> tile = crop(x, 2, H, W, y0, y1, x0, x1);
       ASSERT_TRUE(m->run({tile.data()}, {{1, 2, th, tw}}).ok());
       const float* out = m->output(0);
       for (int64_t c = 0; c < 3; ++c) {
