@@ -48,9 +48,11 @@ const USAGE = `usage: instyle stylize <photo> <output.jpg|png|webp|tif|avif> [op
 options:
   --style <name>      a built-in style (default: the first that 'instyle styles' lists)
   --model <file>      a style network of your own (ONNX) instead
-  --style-image <file>  any image as the style (arbitrary style, AdaIN); with --model, your
-                      own arbitrary-style network (scripts/train/adain.py --export)
+  --style-image <file>  any image as the style (arbitrary style); with --model, your own
+                      arbitrary-style network (scripts/train/adain.py --export)
   --style-size <px>   long side the style image is scaled to for its statistics (default 512)
+  --transform <t>     with --style-image: wct (default; the style's correlations too) or
+                      adain (each channel's mean and spread: softer)
   --strength <s>      0..1, how much of the style to apply (default 1)
   --size <px>         scale the photo down so its long side is at most px first
   --tiled <mode>      auto (default: when the photo needs more than --max-memory), on, off
@@ -111,6 +113,7 @@ async function stylize(args) {
       style: { type: 'string' },
       'style-image': { type: 'string' },
       'style-size': { type: 'string' },
+      transform: { type: 'string' },
       strength: { type: 'string' },
       tiled: { type: 'string' },
       'max-memory': { type: 'string' },
@@ -128,6 +131,8 @@ async function stylize(args) {
   if (values.model && values.style) throw new UsageError('give --style or --model, not both');
   if (values['style-image'] && values.style) throw new UsageError('give --style or --style-image, not both');
   if (values['style-size'] && !values['style-image']) throw new UsageError('--style-size goes with --style-image');
+  if (values.transform && !values['style-image']) throw new UsageError('--transform goes with --style-image');
+  if (values.transform && !['wct', 'adain'].includes(values.transform)) throw new UsageError(`--transform must be wct or adain, got ${values.transform}`);
   const [input, output] = positionals;
   const tiled = { auto: 'auto', on: true, off: false }[values.tiled ?? 'auto'];
   if (tiled === undefined) throw new UsageError(`--tiled must be auto, on or off, got ${values.tiled}`);
@@ -155,7 +160,7 @@ async function stylize(args) {
       // Any image as the style: its statistics once, then the photo (tiles and all).
       model = await ist.loadArbitraryStyle(modelBytes ?? undefined, options);
       const code = model.styleCode(style, styleSize === undefined ? undefined : { maxSize: Math.round(styleSize) });
-      run = (o) => model.stylize(photo, code, o);
+      run = (o) => model.stylize(photo, code, { ...o, transform: values.transform ?? 'wct' });
     } else {
       model = modelBytes ? await ist.loadModel(modelBytes, options) : await ist.loadStyle(values.style ?? ist.styles()[0].name, options);
       run = (o) => model.stylize(photo, o);

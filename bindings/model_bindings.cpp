@@ -220,7 +220,9 @@ class JsModel {
   // `name` (-1: none), a style image's statistics at it, and the style later runs use.
   int normLayerIndex(const std::string& name) const { return model_->norm_layer_index(name); }
 
-  // styleCode(rgba, ..., layer) -> {code, message, mean, stddev} (arrays of numbers).
+  // styleCode(rgba, ..., layer) -> {code, message, mean, stddev (arrays of numbers), coloring
+  // (a Float32Array view of channels x channels floats in the heap, valid until the next
+  // styleCode or release: copy it at once)}.
   val styleCode(std::uintptr_t rgba, int width, int height, int target_w, int target_h,
                 double scale, bool bgr, int layer) {
     val r = val::object();
@@ -241,19 +243,28 @@ class JsModel {
     }
     r.set("mean", mean);
     r.set("stddev", stddev);
+    coloring_ = std::move(code.coloring);
+    r.set("coloring", val(emscripten::typed_memory_view(coloring_.size(), coloring_.data())));
     return r;
   }
 
-  // mean and stddev: heap addresses of `channels` floats each. The layer checks the count
-  // against its own when it runs.
-  void setAdain(int layer, std::uintptr_t mean, std::uintptr_t stddev, int channels,
-                double strength) {
+  // mean and stddev: heap addresses of `channels` floats each; coloring: of channels x channels
+  // floats for the whitening and colouring transform, or 0 for AdaIN. The layer checks the
+  // count against its own when it runs.
+  void setAdain(int layer, std::uintptr_t mean, std::uintptr_t stddev, std::uintptr_t coloring,
+                int channels, double strength) {
     const auto* m = reinterpret_cast<const float*>(mean);
     const auto* d = reinterpret_cast<const float*>(stddev);
+    const auto* k = reinterpret_cast<const float*>(coloring);
     const std::size_t n = channels > 0 ? static_cast<std::size_t>(channels) : 0;
     adain_.layer = layer;
     adain_.mean.assign(m, m + n);
     adain_.stddev.assign(d, d + n);
+    if (k) {
+      adain_.coloring.assign(k, k + n * n);
+    } else {
+      adain_.coloring.clear();
+    }
     adain_.strength = static_cast<float>(strength);
   }
   void clearAdain() { adain_ = instyle::model::AdaInStyle(); }
@@ -295,6 +306,7 @@ class JsModel {
   void release() {
     cancel();
     clearAdain();
+    coloring_ = std::vector<float>();
     forgetStatistics();
     live_.cancel();
     live_.forget_statistics();
@@ -306,6 +318,7 @@ class JsModel {
   instyle::model::StylizeSession session_{nullptr};
   instyle::model::StylizeSession live_{nullptr};
   instyle::model::AdaInStyle adain_;  // layer -1: none
+  std::vector<float> coloring_;       // the last styleCode's, until JS has copied it
 };
 
 // Tiled stylize resizes photos a band of rows at a time (js/model.js), so that a 12 MP photo

@@ -363,7 +363,7 @@ export interface StyleModel {
 }
 
 /**
- * A style image's statistics at an arbitrary-style network's AdaIN layer: computed once by
+ * A style image's statistics at an arbitrary-style network's style layer: computed once by
  * styleCode(), reused for many photos or frames; plain data (structuredClone and postMessage
  * keep it).
  */
@@ -373,17 +373,28 @@ export interface StyleCode {
   readonly channels: number;
   readonly mean: Float32Array;
   readonly stddev: Float32Array;
+  /** channels x channels, row-major: the square root of the features' covariance (for 'wct'). */
+  readonly coloring: Float32Array;
   /** The size the style image ran at. */
   readonly width: number;
   readonly height: number;
 }
 
+/**
+ * How the style's statistics reach the photo's features: 'wct' (default; whitening and
+ * colouring, Li et al. 2017: the style's correlations between channels too, more of its
+ * texture and colour combinations) or 'adain' (each channel's mean and spread, Huang &
+ * Belongie 2017: softer, a tint and tone).
+ */
+export type ArbitraryTransform = 'wct' | 'adain';
+
 export interface ArbitraryStylizeOptions extends Omit<StylizeOptions, 'tileStatistics'> {
   /**
    * 1 (default): the photo's features take the style's statistics; 0.5: halfway between its
-   * own and the style's (AdaIN's alpha, inside the network); 0: the photo, unchanged.
+   * own and the style's (inside the network); 0: the photo, unchanged.
    */
   strength?: number;
+  transform?: ArbitraryTransform;
 }
 
 export interface ArbitraryStyle {
@@ -395,7 +406,7 @@ export interface ArbitraryStyle {
    * A live session (as StyleModel.live) painting every frame in this style; its strength works
    * inside the network, as in stylize().
    */
-  live(style: ImageLike | StyleCode, options?: LiveOptions): LiveSession;
+  live(style: ImageLike | StyleCode, options?: LiveOptions & { transform?: ArbitraryTransform }): LiveSession;
   info(size?: readonly number[] | { width: number; height: number }): ModelInfo & { adainLayer: string };
   readonly disposed: boolean;
   /** Frees the network; later calls throw 'DISPOSED'. */

@@ -218,8 +218,9 @@ export class Model {
     return this.#stylize('stylize', image, options, null);
   }
 
-  // adain: null, or { layer (index), mean, stddev (Float32Array), strength } for an arbitrary-style
-  // network's AdaIN layer (js/arbitrary.js), set in the engine for this call only.
+  // adain: null, or { layer (index), mean, stddev, coloring (Float32Array; coloring null for
+  // AdaIN, C x C for WCT), strength } for an arbitrary-style network's style layer
+  // (js/arbitrary.js), set in the engine for this call only.
   async #stylize(op, image, options, adain) {
     this.#check(op);
     const o = checkOptions(op, options, STYLIZE_OPTIONS);
@@ -470,14 +471,17 @@ export class Model {
   }
 
   // The engine copies the statistics; the heap buffers go at once.
-  #setAdain(op, { layer, mean, stddev, strength }) {
+  // coloring: null for AdaIN, or the C x C colouring matrix of the whitening and colouring
+  // transform (WCT).
+  #setAdain(op, { layer, mean, stddev, coloring, strength }) {
     const { runtime } = this.#engine;
-    const n = mean.length;
-    const ptr = this.#malloc(op, 8 * n, 'the style\'s statistics');
+    const n = mean.length, k = coloring ? coloring.length : 0;
+    const ptr = this.#malloc(op, 4 * (2 * n + k), 'the style\'s statistics');
     try {
       new Float32Array(this.#heap(), ptr, n).set(mean);
       new Float32Array(this.#heap(), ptr + 4 * n, n).set(stddev);
-      this.#native.setAdain(layer, ptr, ptr + 4 * n, n, strength);
+      if (k) new Float32Array(this.#heap(), ptr + 8 * n, k).set(coloring);
+      this.#native.setAdain(layer, ptr, ptr + 4 * n, k ? ptr + 8 * n : 0, n, strength);
     } finally {
       runtime.free(ptr);
     }
@@ -485,8 +489,9 @@ export class Model {
 
   // An arbitrary-style network's style code: `image` (checked) resized so that its long side is
   // at most maxSize (in bands, so a huge image never enters the heap whole), then run up to
-  // and through instance norm layer `layer`: { mean, stddev } at that layer's input, and the
-  // size the image ran at.
+  // and through instance norm layer `layer`: { mean, stddev, coloring } at that layer's input
+  // (coloring: the square root of the features' covariance, C x C), and the size the image ran
+  // at.
   #styleCode(op, image, maxSize, layer) {
     this.#check(op);
     const { runtime } = this.#engine;
@@ -500,7 +505,8 @@ export class Model {
       else this.#resizeBands(op, image.data, image.width, image.height, w, h, src);
       const r = this.#native.styleCode(src, w, h, w, h, this.#inScale(), this.#bgr, layer);
       if (r.code !== 'OK') throw new InstyleError(r.code, `${op}: ${r.message}`);
-      return { mean: Float32Array.from(r.mean), stddev: Float32Array.from(r.stddev), width: w, height: h };
+      // r.coloring views the engine's heap: copied before anything can move or reuse it.
+      return { mean: Float32Array.from(r.mean), stddev: Float32Array.from(r.stddev), coloring: r.coloring.slice(), width: w, height: h };
     } finally {
       if (src) runtime.free(src);
       if (!this.#disposed && !this.#engine.disposed()) this.#native.cancel();
@@ -589,7 +595,7 @@ export class Model {
     return this.#openLive('live', options, null);
   }
 
-  // adain: null, or { layer, mean, stddev } of an arbitrary-style network (js/arbitrary.js):
+  // adain: null, or { layer, mean, stddev, coloring } of an arbitrary-style network (js/arbitrary.js):
   // each frame then sets the AdaIN layer's style with the session's strength (inside the
   // network), and the pixel blend takes the result whole (or the frame itself at 0).
   #openLive(op, options, adain) {

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The arbitrary-style contact sheet (issue 15): held-out photos x artworks, each photo at
-// strength 1 and 0.5, painted by the shipped network through the engine itself
-// (ist.loadArbitraryStyle, as a user's call would), with built-in styles beside for comparison.
+// The arbitrary-style contact sheet (issue 15): held-out photos x artworks, each photo in
+// several rows (by default WCT at strength 1 and 0.5), painted by the shipped network through
+// the engine itself (ist.loadArbitraryStyle, as a user's call would), with built-in styles
+// beside for comparison.
 //
 //   node scripts/arbitrary-sheet.mjs --out docs/arbitrary-sheet.jpg \
 //     [--artworks cafe,kandinsky,grimaltar,starry,wave,klimt] [--builtin starry-live] [--size 224]
-//     [--model styles/arbitrary.onnx]
+//     [--model styles/arbitrary.onnx] [--rows wct:1,wct:0.5]   # transform:strength per row
 //
 // Photos: <cache>/data/content/eval/*.jpg (never used in training); artworks:
 // <cache>/data/styles/<name>.png (scripts/train/prepare_data.py fetches both from Debian
@@ -26,6 +27,7 @@ const { values: opt } = parseArgs({
     builtin: { type: 'string', default: '' },
     size: { type: 'string', default: '224' },
     model: { type: 'string' },
+    rows: { type: 'string', default: 'wct:1,wct:0.5' },
     cache: { type: 'string', default: process.env.INSTYLE_CACHE || join(homedir(), '.cache/instyle') },
   },
 });
@@ -53,8 +55,12 @@ const artworks = opt.artworks.split(',').filter(Boolean);
 const builtins = opt.builtin.split(',').filter(Boolean);
 const models = await Promise.all(builtins.map((name) => ist.loadStyle(name)));
 
+const variants = opt.rows.split(',').map((r) => {
+  const [transform, strength] = r.split(':');
+  return { transform, strength: Number(strength ?? 1) };
+});
 const cols = 1 + artworks.length + builtins.length;
-const rows = 1 + 2 * photos.length;
+const rows = 1 + variants.length * photos.length;
 const tiles = [];
 const put = (input, col, row) => tiles.push({ input, left: col * S, top: LABEL + row * S });
 
@@ -73,18 +79,18 @@ tiles.push({ input: label('photo / strength', S), left: 0, top: 0 });
 const t0 = performance.now();
 for (const [i, file] of photos.entries()) {
   const photo = await square(join(photosDir, file));
-  for (const [k, strength] of [1, 0.5].entries()) {
-    const row = 1 + 2 * i + k;
+  for (const [k, { transform, strength }] of variants.entries()) {
+    const row = 1 + variants.length * i + k;
     put(await png(photo), 0, row);
-    tiles.push({ input: label(`${file.replace('.jpg', '')}, ${strength}`, S), left: 0, top: LABEL + row * S + S - LABEL });
-    for (const [j, code] of codes.entries()) put(await png(await arb.stylize(photo, code, { strength })), j + 1, row);
+    tiles.push({ input: label(`${file.replace('.jpg', '')}, ${transform} ${strength}`, S), left: 0, top: LABEL + row * S + S - LABEL });
+    for (const [j, code] of codes.entries()) put(await png(await arb.stylize(photo, code, { strength, transform })), j + 1, row);
     for (const [j, model] of models.entries()) put(await png(await model.stylize(photo, { strength })), 1 + artworks.length + j, row);
   }
 }
 const seconds = (performance.now() - t0) / 1000;
 await sharp({ create: { width: cols * S, height: LABEL + rows * S, channels: 3, background: '#ffffff' } })
   .composite(tiles).jpeg({ quality: 85 }).toFile(opt.out);
-console.log(`wrote ${opt.out}: ${photos.length} held-out photos x ${artworks.length} artworks at strength 1 and 0.5` +
+console.log(`wrote ${opt.out}: ${photos.length} held-out photos x ${artworks.length} artworks (${opt.rows})` +
   `${builtins.length ? `, beside ${builtins.join(', ')}` : ''} (${S} px; ${seconds.toFixed(1)} s of stylizing)`);
 for (const m of models) m.dispose();
 arb.dispose();

@@ -8,7 +8,7 @@ packages=(
   cmake g++ clang                      # native build, libFuzzer
   clang-format                         # npm run lint
   libgtest-dev libbenchmark-dev        # native tests and microbenchmarks
-  libxsimd-dev                         # SIMD kernels (headers only)
+  libxsimd-dev libeigen3-dev           # SIMD kernels, eigen-decompositions (headers only)
   emscripten binaryen                  # WASM build (emcc, wasm-dis)
   node-acorn                           # emcc's JS optimizer needs acorn (NODE_PATH=/usr/share/nodejs)
   libonnx-testdata                     # ONNX op conformance vectors (outside reference)

@@ -217,7 +217,7 @@ def arbitrary_case(out):
     relu3_1), InstanceNormalization "adain" and a seeded random decoder, exported as the package
     ships them, with PyTorch references for tests/js/arbitrary.test.mjs: arbitrary.json names a
     photo and a style image (RGBA bytes) and the expected outputs (float32 [1,3,H,W], 0..255,
-    unclipped) at strength 1 and 0.5."""
+    unclipped) at strength 1 and 0.5, for each transform ("wct1", "adain0.5", ...)."""
     sys.path.insert(0, TRAIN)
     import arbitrary_net
     torch.manual_seed(SEED + 3)
@@ -244,11 +244,12 @@ def arbitrary_case(out):
         last.bias.fill_(0.5)
     arbitrary_net.export(enc, dec, os.path.join(out, 'arbitrary.onnx'))
     refs = {}
-    for k in (1.0, 0.5):
-        y = arbitrary_net.reference(enc, dec, photo, style, k).numpy().astype(np.float32)
-        name = 'arbitrary.strength%g.out.bin' % k
-        y.tofile(os.path.join(out, name))
-        refs['%g' % k] = {'file': name, 'shape': list(y.shape)}
+    for transform in ('wct', 'adain'):
+        for k in (1.0, 0.5):
+            y = arbitrary_net.reference(enc, dec, photo, style, k, transform).numpy().astype(np.float32)
+            name = 'arbitrary.%s%g.out.bin' % (transform, k)
+            y.tofile(os.path.join(out, name))
+            refs['%s%g' % (transform, k)] = {'file': name, 'shape': list(y.shape)}
     with open(os.path.join(out, 'arbitrary.json'), 'w') as f:
         json.dump({'model': 'arbitrary.onnx', 'layer': arbitrary_net.LAYER,
                    'photo': {'file': 'arbitrary.photo.rgba', 'width': 56, 'height': 40},

@@ -26,6 +26,7 @@ from random_vgg import LAYOUT, NAMES, RandomVGG
 
 EPS = 1e-5  # AdaIN's, and the exported InstanceNormalization's
 LAYER = "adain"  # the name of the InstanceNormalization node the engine re-normalizes
+WHITENING_FLOOR = 1e-3  # src/wct.h kWhiteningFloor
 
 
 def adain(content, style, eps=EPS):
@@ -33,6 +34,33 @@ def adain(content, style, eps=EPS):
     cm, cs = content.mean((2, 3), keepdim=True), (content.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
     sm, ss = style.mean((2, 3), keepdim=True), (style.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
     return (content - cm) / cs * ss + sm
+
+
+def _symmetric_power(c, p, floor=0.0, eps=0.0):
+    e, v = torch.linalg.eigh(c)
+    e = e.clamp_min(0)
+    e = e + floor * e.mean() + eps
+    return v @ torch.diag(e.pow(p)) @ v.T
+
+
+def _mean_cov(f):
+    x = f[0].reshape(f.shape[1], -1).double()
+    m = x.mean(1, keepdim=True)
+    return x, m, (x - m) @ (x - m).T / x.shape[1]
+
+
+def wct(content, style, strength=1.0, eps=EPS):
+    """The whitening and colouring transform (Li et al. 2017) of one image's features, as the
+    engine computes it (src/wct.h): the photo's features decorrelated with their own covariance
+    (eigenvalues raised by WHITENING_FLOOR times their mean plus eps) and given the style's
+    covariance and mean, blended with the photo's by `strength`."""
+    x, mx, cx = _mean_cov(content)
+    _, ms, cs = _mean_cov(style)
+    t = _symmetric_power(cs, 0.5) @ _symmetric_power(cx, -0.5, WHITENING_FLOOR, eps)
+    k = strength
+    m = k * t + (1 - k) * torch.eye(t.shape[0], dtype=t.dtype)
+    y = m @ (x - mx) + k * ms + (1 - k) * mx
+    return y.reshape(content.shape).to(content.dtype)
 
 
 class Encoder(nn.Module):
@@ -105,13 +133,16 @@ class ExportNet(nn.Module):
         return self.decoder(F.instance_norm(self.encoder(x255), eps=EPS))
 
 
-def reference(encoder, decoder, photo255, style255=None, strength=1.0):
-    """What the engine should compute, in PyTorch: the photo's features at the AdaIN layer
-    re-normalized to a blend of the style's statistics and its own (strength 0: its own)."""
+def reference(encoder, decoder, photo255, style255=None, strength=1.0, transform="adain"):
+    """What the engine should compute, in PyTorch: the photo's features at the style layer
+    given a blend of the style's statistics and their own (strength 0: their own), by AdaIN or
+    by WCT."""
     with torch.no_grad():
         f = encoder(photo255 / 255)
         if style255 is None:
             t = f
+        elif transform == "wct":
+            t = wct(f, encoder(style255 / 255), strength)
         else:
             s = encoder(style255 / 255)
             cm, cs = f.mean((2, 3), keepdim=True), (f.var((2, 3), keepdim=True, unbiased=False) + EPS).sqrt()

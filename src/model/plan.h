@@ -71,25 +71,37 @@ Result<Plan> make_plan(const Graph& graph, const std::vector<Shape>& input_shape
 
 // Per-channel statistics of each InstanceNormalization layer, indexed like
 // InstanceNormStep::norm_index:
-// mean[i] and var[i] hold N * C values (biased variance, as IN uses).
+// mean[i] and var[i] hold N * C values (biased variance, as IN uses). The layer named by
+// RunOptions::covariance_layer also has its input's channel covariance (C x C, biased), for the
+// whitening and colouring transform; it is recorded, replayed and smoothed with the rest.
 struct NormStats {
   std::vector<std::vector<float>> mean, var;
+  std::vector<double> covariance;
 };
 
-// Arbitrary style transfer (AdaIN, Huang & Belongie 2017) as an instance norm layer whose scale
-// and shift come from a style instead of its weights: with the photo's statistics mean_x and
-// std_x at that layer (its own, recorded or replayed, like any IN layer's) and s = strength,
-//   y = (x - mean_x) / std_x * (s * std_s + (1 - s) * std_x) + s * mean_s + (1 - s) * mean_x,
-// AdaIN(x, style) at s = 1 and x itself at s = 0 (the photo's statistics). mean and stddev are
-// a style image's at the layer's input (StylizeSession::style_code), one per channel.
+// Arbitrary style transfer as an instance norm layer whose output comes from a style instead of
+// its weights, with the photo's statistics at that layer (its own, recorded or replayed, like
+// any IN layer's) and s = strength. Two transforms:
+// - AdaIN (Huang & Belongie 2017), when `coloring` is empty: per channel,
+//     y = (x - mean_x) / std_x * (s * std_s + (1 - s) * std_x) + s * mean_s + (1 - s) * mean_x;
+// - WCT (Li et al. 2017, src/wct.h), when `coloring` holds the style's C x C colouring matrix
+//   (its feature covariance's square root): the photo's features are whitened with their own
+//   covariance and coloured with the style's, blended with x by s; this carries the style's
+//   correlations between channels, where AdaIN carries only each channel's spread.
+// Both give the style's statistics at s = 1 and x itself at s = 0. mean, stddev and coloring are
+// a style image's at the layer's input (StylizeSession::style_code).
 struct AdaInStyle {
   int layer = -1;  // which InstanceNormalization, in graph order (Model::norm_layer_index)
   std::vector<float> mean, stddev;
+  std::vector<float> coloring;  // C x C, row-major; empty: AdaIN
   float strength = 1.f;
+
+  bool wct() const { return !coloring.empty(); }
 };
 
 struct RunOptions {
   const AdaInStyle* adain = nullptr;  // one IN layer takes a style's statistics (above)
+  int covariance_layer = -1;          // the IN layer whose covariance NormStats also keeps
   NormStats* record = nullptr;        // filled with the statistics each IN layer used
   const NormStats* replay = nullptr;  // IN layers use these instead of their own
   // Temporal smoothing for video: each IN layer's statistics become

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "resize.h"
+#include "wct.h"
 
 namespace instyle::model {
 
@@ -37,6 +38,7 @@ Status StylizeSession::start(const StylizeInput& in) {
   INSTYLE_RETURN_IF_ERROR(prepare(in));
   RunOptions options;
   options.adain = in.adain;
+  if (in.adain && in.adain->wct()) options.covariance_layer = in.adain->layer;
   switch (in.statistics) {
     case Statistics::kOwn:
       break;
@@ -91,6 +93,7 @@ Status StylizeSession::style_code(const StylizeInput& in, int layer, AdaInStyle*
   NormStats record;
   RunOptions options;
   options.record = &record;
+  options.covariance_layer = layer;
   INSTYLE_RETURN_IF_ERROR(model_->start({input_.data()}, {input_shape()}, options));
   const Plan& plan = *model_->active_plan();
   std::size_t last = plan.steps.size();
@@ -113,6 +116,9 @@ Status StylizeSession::style_code(const StylizeInput& in, int layer, AdaInStyle*
   for (std::size_t c = 0; c < code->stddev.size(); ++c) {
     code->stddev[c] = std::sqrt(record.var[li][c] + eps);
   }
+  auto coloring = wct_coloring(record.covariance.data(), code->mean.size());
+  if (!coloring.ok()) return coloring.status().prefixed("the style image: ");
+  code->coloring = coloring.take();
   return Status();
 }
 

@@ -53,8 +53,8 @@ class StylizeSession {
   Status run(const StylizeInput& in, uint8_t* out, const StylizeBlend& blend);
   // An arbitrary-style network's style code: the image `in` (its statistics setting ignored)
   // is run up to and through instance norm layer `layer` only, and that layer's input
-  // statistics become code->mean and code->stddev (the strength is left as it is). The
-  // session's own statistics are untouched.
+  // statistics become code->mean, code->stddev and code->coloring (the square root of their
+  // covariance; the strength is left as it is). The session's own statistics are untouched.
   Status style_code(const StylizeInput& in, int layer, AdaInStyle* code);
 
   void forget_statistics() { stats_ = NormStats(); }

@@ -120,8 +120,10 @@ struct InstanceNormStep : StepDefaults {
   bool may_overwrite(std::size_t input) const { return input == 0; }
 
  private:
-  Status run_adain(const StepArgs& a, const AdaInStyle& style, const float* mean,
-                   const float* var) const;
+  Status run_adain(const StepArgs& a, const AdaInStyle& style, const float* mean, const float* var,
+                   const double* cov) const;
+  Status covariance(const StepArgs& a, const float* mean, std::vector<double>* own,
+                    const double** cov) const;
 };
 
 struct BatchNormStep : StepDefaults {

@@ -1,7 +1,7 @@
 // Arbitrary style (js/arbitrary.js, issue 15): a small arbitrary-style network exported by the
 // training code itself (scripts/make_test_models.py -> arbitrary_net.py: random-VGG encoder,
-// InstanceNormalization "adain", seeded decoder) against PyTorch's AdaIN; style codes reused,
-// strength, tiles, errors, memory; and the network the package ships.
+// InstanceNormalization "adain", seeded decoder) against PyTorch's WCT and AdaIN; style codes
+// reused, strength, tiles, errors, memory; and the network the package ships.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +14,8 @@ import { VARIANTS, diff, engine, photo } from './helpers.mjs';
 const dir = testModelsDir();
 const spec = JSON.parse(readFileSync(join(dir, 'arbitrary.json'), 'utf8'));
 const rgba = ({ file, width, height }) => ({ data: new Uint8ClampedArray(readFileSync(join(dir, file))), width, height });
-const reference = (strength) => {
-  const o = spec.outputs[String(strength)];
+const reference = (transform, strength) => {
+  const o = spec.outputs[`${transform}${strength}`];
   const b = readFileSync(join(dir, o.file));
   return { data: new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4), shape: o.shape };
 };
@@ -62,15 +62,22 @@ for (const threads of VARIANTS) {
       ist.dispose();
     });
 
-    test('paints what PyTorch paints, at strength 1 and 0.5', async () => {
-      for (const strength of [1, 0.5]) {
-        const out = await arb.stylize(photo0, style0, { strength });
-        const d = againstReference(out, reference(strength));
-        assert.ok(d.max <= 1 && d.mean < 0.01, `strength ${strength}: |engine - PyTorch| max ${d.max}, mean ${d.mean} per byte`);
+    test('paints what PyTorch paints, by WCT (the default) and AdaIN, at strength 1 and 0.5', async () => {
+      for (const transform of ['wct', 'adain']) {
+        for (const strength of [1, 0.5]) {
+          const out = await arb.stylize(photo0, style0, { strength, transform });
+          const d = againstReference(out, reference(transform, strength));
+          assert.ok(d.max <= 1 && d.mean < 0.02, `${transform} at ${strength}: |engine - PyTorch| max ${d.max}, mean ${d.mean} per byte`);
+        }
       }
-      // The two strengths differ: the blend of statistics happens inside the network.
-      const d = diff((await arb.stylize(photo0, style0)).data, (await arb.stylize(photo0, style0, { strength: 0.5 })).data);
-      assert.ok(d.mean > 1, `strength 0.5 against 1: mean |diff| ${d.mean}`);
+      const wct = await arb.stylize(photo0, style0);
+      assert.deepEqual(wct.data, (await arb.stylize(photo0, style0, { transform: 'wct' })).data, 'WCT is the default');
+      // The two strengths differ: the blend of statistics happens inside the network; so do the
+      // transforms: WCT carries the correlations between channels too.
+      const half = await arb.stylize(photo0, style0, { strength: 0.5 });
+      assert.ok(diff(wct.data, half.data).mean > 1, `strength 0.5 against 1: mean |diff| ${diff(wct.data, half.data).mean}`);
+      const adain = await arb.stylize(photo0, style0, { transform: 'adain' });
+      assert.ok(diff(wct.data, adain.data).mean > 1, `WCT against AdaIN: mean |diff| ${diff(wct.data, adain.data).mean}`);
     });
 
     test('a style code gives the same pixels as the style image, and survives structuredClone', async () => {
@@ -79,13 +86,27 @@ for (const threads of VARIANTS) {
       assert.equal(code.layer, 'adain');
       assert.ok(code.mean instanceof Float32Array && code.stddev instanceof Float32Array);
       assert.equal(code.channels, code.mean.length);
+      assert.ok(code.coloring instanceof Float32Array);
+      assert.equal(code.coloring.length, code.channels ** 2);
+      const n = code.channels;
+      for (let i = 0; i < n; i++) {  // the covariance's root: symmetric, its diagonal^2 <= variance
+        assert.ok(code.coloring[i * n + i] >= 0);
+        for (let j = 0; j < i; j++) assert.ok(Math.abs(code.coloring[i * n + j] - code.coloring[j * n + i]) < 1e-4);
+      }
       assert.deepEqual([code.width, code.height], [spec.style.width, spec.style.height]);
       assert.ok(code.stddev.every((s) => s > 0));
-      const byImage = await arb.stylize(photo0, style0);
-      const byCode = await arb.stylize(photo0, code);
-      const byClone = await arb.stylize(photo0, structuredClone(code));
-      assert.deepEqual(byCode.data, byImage.data);
-      assert.deepEqual(byClone.data, byImage.data);
+      for (const transform of ['wct', 'adain']) {
+        const byImage = await arb.stylize(photo0, style0, { transform });
+        const byCode = await arb.stylize(photo0, code, { transform });
+        const byClone = await arb.stylize(photo0, structuredClone(code), { transform });
+        assert.deepEqual(byCode.data, byImage.data, transform);
+        assert.deepEqual(byClone.data, byImage.data, transform);
+      }
+      // A code without its colouring matrix (an AdaIN-only code) serves AdaIN only.
+      const { coloring, ...adainOnly } = code;
+      assert.equal(coloring.length, n * n);
+      await arb.stylize(photo0, adainOnly, { transform: 'adain' });
+      await rejectsWith(arb.stylize(photo0, adainOnly), 'INVALID_ARGUMENT', /coloring Float32Array of \d+ x \d+ values for transform 'wct'/);
       // Another photo with the same code: the code holds the style, not the photo.
       const other = photo(64, 48, 1);
       assert.deepEqual((await arb.stylize(other, code)).data, (await arb.stylize(other, style0)).data);
@@ -108,12 +129,14 @@ for (const threads of VARIANTS) {
     test('tiles with the whole photo as thumbnail rebuild the untiled result', async () => {
       const image = photo(264, 200);
       const code = arb.styleCode(style0);
-      const whole = await arb.stylize(image, code, { tiled: false });
-      const reports = [];
-      const tiled = await arb.stylize(image, code, { tiled: true, tileSize: 128, thumbnailSize: 264, onProgress: (p, w) => reports.push(w) });
-      assert.ok(reports.at(-1).tiles >= 4, `${reports.at(-1).tiles} tiles`);
-      const d = diff(whole.data, tiled.data);
-      assert.ok(d.max <= 1 && d.mean < 0.01, `|tiled - whole|: max ${d.max}, mean ${d.mean}`);
+      for (const transform of ['wct', 'adain']) {
+        const whole = await arb.stylize(image, code, { tiled: false, transform });
+        const reports = [];
+        const tiled = await arb.stylize(image, code, { tiled: true, tileSize: 128, thumbnailSize: 264, transform, onProgress: (p, w) => reports.push(w) });
+        assert.ok(reports.at(-1).tiles >= 4, `${reports.at(-1).tiles} tiles`);
+        const d = diff(whole.data, tiled.data);
+        assert.ok(d.max <= 1 && d.mean < 0.01, `${transform}: |tiled - whole|: max ${d.max}, mean ${d.mean}`);
+      }
     });
 
     test('a huge style image is resized in bands: the heap never holds it whole', async () => {
@@ -139,16 +162,21 @@ for (const threads of VARIANTS) {
       assert.throws(() => arb.styleCode(style0, { maxSize: 0 }), /maxSize must be an integer from 16 to 4096/);
       const code = arb.styleCode(style0);
       const short = { ...code, mean: code.mean.slice(1), stddev: code.stddev.slice(1) };
-      await rejectsWith(arb.stylize(photo0, short), 'SHAPE_MISMATCH', /style code has \d+ channels; this network's AdaIN layer has \d+/);
+      await rejectsWith(arb.stylize(photo0, short), 'SHAPE_MISMATCH', /style code has \d+ channels; this network's style layer has \d+/);
       const nan = { ...code, mean: code.mean.map((v, i) => (i === 2 ? NaN : v)) };
       await rejectsWith(arb.stylize(photo0, nan), 'INVALID_ARGUMENT', /channel 2 is not finite/);
+      const badColoring = { ...code, coloring: code.coloring.map((v, i) => (i === 5 ? Infinity : v)) };
+      await rejectsWith(arb.stylize(photo0, badColoring), 'INVALID_ARGUMENT', /coloring\[5\] is not finite/);
+      await arb.stylize(photo0, badColoring, { transform: 'adain' });  // AdaIN does not read it
+      await rejectsWith(arb.stylize(photo0, style0, { transform: 'whiten' }), 'INVALID_ARGUMENT', /transform must be one of 'wct', 'adain', got "whiten"/);
+      assert.throws(() => arb.live(style0, { transform: 'x' }), /transform must be one of/);
       // A network without an AdaIN layer, and a file that is not a network.
       const plain = readFileSync(join(dir, 'small.opset11.onnx'));
       await rejectsWith(ist.loadArbitraryStyle(plain), 'UNSUPPORTED', /no InstanceNormalization node named 'adain'.*adain\.py --export/);
       const bytes = readFileSync(join(dir, spec.model));
       await rejectsWith(ist.loadArbitraryStyle(bytes.subarray(0, bytes.length >> 1)), 'INVALID_MODEL');
       const again = await arb.stylize(photo0, style0);
-      const d = againstReference(again, reference(1));
+      const d = againstReference(again, reference('wct', 1));
       assert.ok(d.max <= 1, 'the network gives the same result after the errors');
     });
 
@@ -157,7 +185,7 @@ for (const threads of VARIANTS) {
       await arb.stylize(photo0, code);
       const before0 = ist.memoryUsage().allocatedBytes;
       for (let i = 0; i < 10; i++) {
-        await arb.stylize(photo0, i % 2 ? code : style0, { strength: i / 10 });
+        await arb.stylize(photo0, i % 2 ? code : style0, { strength: i / 10, transform: i % 3 ? 'wct' : 'adain' });
         arb.styleCode(style0);
       }
       const controller = new AbortController();
@@ -193,6 +221,10 @@ for (const threads of VARIANTS) {
       assert.deepEqual(frame.data, (await arb.stylize(photo0, code, { tiled: false })).data);
       byImage.dispose();
       assert.throws(() => arb.live('art.jpg'), /style must be ImageData/);
+      // AdaIN live, as AdaIN stylize().
+      const soft = arb.live(code, { size, temporal: 0, transform: 'adain' });
+      assert.deepEqual(soft.stylize(photo0).data, (await arb.stylize(photo0, code, { tiled: false, transform: 'adain' })).data);
+      soft.dispose();
       const held = ist.memoryUsage().allocatedBytes - before0;
       assert.ok(Math.abs(held) < 4096, `${held} bytes more after the live sessions`);
     });

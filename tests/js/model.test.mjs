@@ -360,6 +360,18 @@ describe('instyle stylize (command line)', { timeout: 300_000 }, () => {
     let sum = 0;
     for (let i = 0; i < read('a1.png').data.length; i++) sum += Math.abs(read('a1.png').data[i] - read('a2.png').data[i]);
     assert.ok(sum / read('a1.png').data.length > 1, 'another style image gives another picture');
+    r = cli('stylize', join(work, 'p.png'), join(work, 'a3.png'), '--style-image', join(work, 'art.png'), '--model', model,
+      '--transform', 'adain', '--threads', '1');
+    assert.equal(r.status, 0, r.stderr);
+    sum = 0;
+    for (let i = 0; i < read('a1.png').data.length; i++) sum += Math.abs(read('a1.png').data[i] - read('a3.png').data[i]);
+    assert.ok(sum / read('a1.png').data.length > 0.5, '--transform adain paints otherwise than the default wct');
+    r = cli('stylize', join(work, 'p.png'), join(work, 'x.png'), '--style-image', join(work, 'art.png'), '--model', model, '--transform', 'cov');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--transform must be wct or adain, got cov/);
+    r = cli('stylize', join(work, 'p.png'), join(work, 'x.png'), '--transform', 'wct');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--transform goes with --style-image/);
     r = cli('stylize', join(work, 'p.png'), join(work, 'x.png'), '--style-image', join(work, 'art.png'), '--model', join(dir, 'small.opset13.onnx'));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /no InstanceNormalization node named 'adain'/);

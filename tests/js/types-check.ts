@@ -1,6 +1,6 @@
 // Compiled by tests/js/types.test.mjs with `tsc --noEmit`: the API as a TypeScript user writes
 // it must type-check against js/index.d.ts, and misuse (the @ts-expect-error lines) must not.
-import { init, InstyleError, version, type Instyle, type InstyleErrorCode, type StyleCode } from 'instyle';
+import { init, InstyleError, version, type Instyle, type InstyleErrorCode, type StyleCode, type ArbitraryTransform } from 'instyle';
 
 async function main(): Promise<void> {
   const ist: Instyle = await init({ threads: 'auto' });
@@ -64,9 +64,13 @@ async function main(): Promise<void> {
   const code: StyleCode = arb.styleCode(painting, { maxSize: 256 });
   const codeMean: Float32Array = code.mean;
   const painted = await arb.stylize(frame, code, { strength: 0.7, preserveColors: true, tiled: 'auto' });
-  await arb.stylize(painted, painting);
+  await arb.stylize(painted, painting, { transform: 'adain' });
+  const coloring: Float32Array = code.coloring;
+  const transform: ArbitraryTransform = 'wct';
+  // @ts-expect-error the transforms are 'wct' and 'adain'
+  await arb.stylize(painted, painting, { transform: 'whiten' });
   const adainLayer: string = arb.info({ width: 64, height: 64 }).adainLayer;
-  const arbLive = arb.live(code, { size: 256, temporal: 0.8 });
+  const arbLive = arb.live(code, { size: 256, temporal: 0.8, transform });
   arbLive.update({ strength: 0.5 });
   arbLive.dispose();
   arb.dispose();

@@ -1,4 +1,4 @@
-// The kernel suites (tests/native/{conv,norm,eltwise,pad,resize,pool,invariance}_test.cpp) compiled to
+// The kernel suites (tests/native/{conv,norm,eltwise,pad,resize,pool,wct,invariance}_test.cpp) compiled to
 // WebAssembly SIMD and run under Node: every SIMD kernel against its scalar reference, the
 // Winograd, im2col, direct, 1x1 and depthwise shape sweeps, the folded upsampling, every pad
 // mode, odd sizes and the norms, in the instruction set that ships to browsers rather than
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 const dir = new URL('../../build-wasm/kernel-tests/', import.meta.url);
-const SUITES = ['conv', 'norm', 'eltwise', 'pad', 'resize', 'pool', 'invariance'];
+const SUITES = ['conv', 'norm', 'eltwise', 'pad', 'resize', 'pool', 'wct', 'invariance'];
 
 for (const suite of SUITES) {
   test(`${suite} kernel suite passes in WebAssembly`, () => {

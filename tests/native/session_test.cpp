@@ -235,6 +235,75 @@ TEST(StylizeSession, AdaInTakesTheStylesStatisticsAtOneLayer) {
   EXPECT_NE(st.message().find("channels"), std::string::npos) << st.message();
 }
 
+// The whitening and colouring transform at the same layer (AdaInStyle::coloring): the code
+// carries the style's covariance root, whole runs, recorded-and-replayed runs (tiles) and
+// smoothed runs (video) all use the photo's covariance, and the picture differs from AdaIN's.
+TEST(StylizeSession, WctTakesTheStylesCovarianceAtOneLayer) {
+  auto m = built_in_style();
+  ASSERT_TRUE(m);
+  const std::size_t w = 40, h = 32;
+  const auto p = photo(w, h, 7), art = photo(w, h, 8);
+  const int layer = 2;
+  StylizeSession session(m.get());
+  AdaInStyle style, own;
+  ASSERT_TRUE(session.style_code({art.data(), w, h, w, h, 1.f, false}, layer, &style).ok());
+  const std::size_t C = style.mean.size();
+  ASSERT_EQ(style.coloring.size(), C * C);
+  ASSERT_TRUE(style.wct());
+  for (std::size_t i = 0; i < C; ++i) {  // symmetric, and its diagonal squares to at least var
+    for (std::size_t j = 0; j < C; ++j) {
+      ASSERT_NEAR(style.coloring[i * C + j], style.coloring[j * C + i], 1e-4f);
+    }
+  }
+
+  // The photo's own code: whitening and colouring with the same covariance passes it through
+  // (to the whitening floor and rounding).
+  ASSERT_TRUE(session.style_code({p.data(), w, h, w, h, 1.f, false}, layer, &own).ok());
+  AdaInStyle own_adain = own;
+  own_adain.coloring.clear();
+  EXPECT_LE(worst_difference(stylize_with(session, *m, p, w, h, own),
+                             stylize_with(session, *m, p, w, h, own_adain)),
+            2);
+
+  const auto wct = stylize_with(session, *m, p, w, h, style);
+  AdaInStyle adain = style;
+  adain.coloring.clear();
+  EXPECT_GT(worst_difference(wct, stylize_with(session, *m, p, w, h, adain)), 8)
+      << "the channels' correlations change the picture";
+
+  // A recorded run keeps the covariance; a replay of it gives the same picture.
+  std::vector<uint8_t> recorded(w * h * 4), replayed(w * h * 4);
+  StylizeInput in{p.data(), w, h, w, h, 1.f, false, Statistics::kRecord};
+  in.adain = &style;
+  ASSERT_TRUE(session.run(in, recorded.data(), StylizeBlend{}).ok());
+  EXPECT_EQ(session.statistics().covariance.size(), C * C);
+  EXPECT_EQ(recorded, wct);
+  in.statistics = Statistics::kReplay;
+  ASSERT_TRUE(session.run(in, replayed.data(), StylizeBlend{}).ok());
+  EXPECT_LE(worst_difference(replayed, wct), 1);
+  // Statistics recorded without the covariance cannot serve a WCT replay: a clear error.
+  session.forget_statistics();
+  in.adain = &adain;
+  in.statistics = Statistics::kRecord;
+  ASSERT_TRUE(session.run(in, recorded.data(), StylizeBlend{}).ok());
+  in.adain = &style;
+  in.statistics = Statistics::kReplay;
+  const Status st = session.run(in, replayed.data(), StylizeBlend{});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("no covariance"), std::string::npos) << st.message();
+
+  // Video: the first smoothed frame is the frame's own; the covariance is kept for the next.
+  StylizeSession video(m.get());
+  std::vector<uint8_t> frame(w * h * 4);
+  StylizeInput live{p.data(), w, h, w, h, 1.f, false, Statistics::kSmooth, 0.5f};
+  live.adain = &style;
+  ASSERT_TRUE(video.run(live, frame.data(), StylizeBlend{}).ok());
+  EXPECT_LE(worst_difference(frame, wct), 1);
+  EXPECT_EQ(video.statistics().covariance.size(), C * C);
+  live.rgba = art.data();
+  ASSERT_TRUE(video.run(live, frame.data(), StylizeBlend{}).ok());
+}
+
 TEST(StylizeSession, ErrorsNameWhatWasWrong) {
   auto m = transformer();
   ASSERT_TRUE(m);

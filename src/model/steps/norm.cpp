@@ -8,6 +8,7 @@
 #include "model/eval.h"
 #include "model/lowering.h"
 #include "threaded.h"
+#include "wct.h"
 
 namespace instyle::model {
 
@@ -49,11 +50,13 @@ Status lower_norm(Lowering& l, const Node& node, Step* step) {
   return l.set_output(node, 0, xs);
 }
 
-// The AdaIN layer (plan.h: AdaInStyle): the photo's statistics (given, or its own), then the
-// norm with a scale and shift per channel that blend the style's statistics with the photo's.
+// The AdaIN or WCT layer (plan.h: AdaInStyle), with the photo's statistics at it: mean and var
+// (given, or its own) and, for WCT, the covariance (RunOptions::covariance_layer).
 Status InstanceNormStep::run_adain(const StepArgs& a, const AdaInStyle& style, const float* mean,
-                                   const float* var) const {
-  if (N != 1 || style.mean.size() != C || style.stddev.size() != C) {
+                                   const float* var, const double* cov) const {
+  const bool shapes_fit = style.mean.size() == C && style.stddev.size() == C &&
+                          (!style.wct() || style.coloring.size() == C * C);
+  if (N != 1 || !shapes_fit) {
     return invalid_argument("the style's statistics have " + std::to_string(style.mean.size()) +
                             " channels; the AdaIN layer " + std::to_string(norm_index) + " has " +
                             std::to_string(C) + (N != 1 ? " and a batch of more than one" : ""));
@@ -67,6 +70,15 @@ Status InstanceNormStep::run_adain(const StepArgs& a, const AdaInStyle& style, c
     var = own_var.data();
   }
   const float s = style.strength;
+  if (style.wct()) {
+    if (!cov) return invalid_argument("internal: the WCT layer ran without a covariance");
+    std::vector<float> M(C * C), b(C);
+    INSTYLE_RETURN_IF_ERROR(wct_affine(M.data(), b.data(), cov, mean, style.coloring.data(),
+                                       style.mean.data(), C, s, eps)
+                                .prefixed("the WCT layer " + std::to_string(norm_index) + ": "));
+    channel_mix(a.y, a.x[0], M.data(), mean, b.data(), C, HW, a.step.relu);
+    return Status();
+  }
   std::vector<float> gamma(C), beta(C);
   for (std::size_t c = 0; c < C; ++c) {
     gamma[c] = s * style.stddev[c] + (1.f - s) * std::sqrt(var[c] + eps);
@@ -74,6 +86,38 @@ Status InstanceNormStep::run_adain(const StepArgs& a, const AdaInStyle& style, c
   }
   instance_norm_threaded(a.y, a.x[0], gamma.data(), beta.data(), N, C, HW, eps, a.step.relu, mean,
                          var);
+  return Status();
+}
+
+// The covariance layer's C x C covariance for this run, about `mean` (the statistics the layer
+// uses): replayed, or this run's own, kept as the options say (recorded, or averaged into the
+// smoothed one). *own holds it when nothing else does.
+Status InstanceNormStep::covariance(const StepArgs& a, const float* mean, std::vector<double>* own,
+                                    const double** cov) const {
+  if (N != 1) return invalid_argument("the WCT layer takes a batch of one");
+  const RunOptions& o = a.options;
+  if (o.replay) {
+    if (o.replay->covariance.size() != C * C) {
+      return invalid_argument("replayed statistics have no covariance for instance norm layer " +
+                              std::to_string(norm_index));
+    }
+    *cov = o.replay->covariance.data();
+    return Status();
+  }
+  own->resize(C * C);
+  channel_covariance(own->data(), a.x[0], mean, C, HW);
+  if (o.smooth) {
+    std::vector<double>& kept = o.smooth->covariance;
+    const double keep = kept.size() == C * C ? o.keep : 0.0;
+    kept.resize(C * C);
+    for (std::size_t e = 0; e < C * C; ++e) kept[e] = keep * kept[e] + (1.0 - keep) * (*own)[e];
+    *cov = kept.data();
+  } else if (o.record) {
+    o.record->covariance = *own;
+    *cov = o.record->covariance.data();
+  } else {
+    *cov = own->data();
+  }
   return Status();
 }
 
@@ -121,8 +165,21 @@ Status InstanceNormStep::run(const StepArgs& a) const {
     mean = st.mean[li].data();
     var = st.var[li].data();
   }
+  std::vector<float> own_mean, own_var;
+  std::vector<double> own_cov;
+  const double* cov = nullptr;
+  if (a.options.covariance_layer == norm_index) {
+    if (!mean) {
+      own_mean.resize(planes);
+      own_var.resize(planes);
+      instance_stats_threaded(own_mean.data(), own_var.data(), x, planes, HW);
+      mean = own_mean.data();
+      var = own_var.data();
+    }
+    INSTYLE_RETURN_IF_ERROR(covariance(a, mean, &own_cov, &cov));
+  }
   const AdaInStyle* style = a.options.adain;
-  if (style && style->layer == norm_index) return run_adain(a, *style, mean, var);
+  if (style && style->layer == norm_index) return run_adain(a, *style, mean, var, cov);
   instance_norm_threaded(a.y, x, scale, shift, N, C, HW, eps, a.step.relu, mean, var);
   return Status();
 }
