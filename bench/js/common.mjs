@@ -127,6 +127,9 @@ export async function benchOrtLive(ort, bytes, { threads, sizes, frames = LIVE_F
 // with the file's unit scale and zero shift: the same operations, so the same work.
 export const ARBITRARY_SIZE = 512;
 
+// Both transforms on the same photo and code: WCT (the default; the covariance, its
+// eigen-decomposition and a channel mix at the style layer) and AdaIN (a plain instance norm
+// with the style's scale and shift, the same work ORT-web does on the graph).
 export async function benchArbitrary(ist, bytes, { size = ARBITRARY_SIZE, runs }) {
   const arb = await ist.loadArbitraryStyle(bytes);
   const photo = rgbaFrame(size, size, 0);
@@ -134,9 +137,10 @@ export async function benchArbitrary(ist, bytes, { size = ARBITRARY_SIZE, runs }
   const code = await timeRuns(() => arb.styleCode(art), runs);
   const c = arb.styleCode(art);
   const t = await timeRuns(() => arb.stylize(photo, c), runs);
+  const adain = await timeRuns(() => arb.stylize(photo, c, { transform: 'adain' }), runs);
   const { flops } = arb.info({ width: size, height: size });
   arb.dispose();
-  return { size, ...t, codeMs: code.min, flops, heap: ist.memoryUsage().heapBytes };
+  return { size, ...t, adain, codeMs: code.min, flops, heap: ist.memoryUsage().heapBytes };
 }
 
 export async function benchOrtArbitrary(ort, bytes, { threads, size = ARBITRARY_SIZE, runs }) {

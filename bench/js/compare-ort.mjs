@@ -133,13 +133,16 @@ function printLive(lives) {
 // The arbitrary-style lines: [[threads, instyle, ort], ...].
 function printArbitrary(rows) {
   console.log(`\nAny image as the style: ist.loadArbitraryStyle() (styles/arbitrary.onnx), a ${ARBITRARY_SIZE}x${ARBITRARY_SIZE} ` +
-    `RGBA photo with a style code computed once (its time apart), min / median of ${runs} runs; ORT-web: session.run ` +
-    'on the same graph (a float tensor, its instance norm with the file\'s unit scale):');
-  console.log('| size | threads | instyle ms | styleCode ms | ORT-web ms | instyle GFLOP/s | ratio (min) |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    `RGBA photo with a style code computed once (its time apart), min / median of ${runs} runs, by WCT (the default) and ` +
+    'AdaIN; ORT-web: session.run on the same graph (a float tensor, its instance norm with the file\'s unit scale: ' +
+    'AdaIN\'s work):');
+  console.log('| size | threads | instyle WCT ms | instyle AdaIN ms | styleCode ms | ORT-web ms | instyle GFLOP/s (AdaIN) | ratio WCT / AdaIN (min) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const [threads, a, b] of rows) {
-    console.log(`| ${a.size}x${a.size} | ${threads} | ${a.min.toFixed(0)} / ${a.median.toFixed(0)} | ${a.codeMs.toFixed(0)} | ` +
-      `${b.min.toFixed(0)} / ${b.median.toFixed(0)} | ${(a.flops / a.min / 1e6).toFixed(1)} | ${(b.min / a.min).toFixed(2)}x |`);
+    console.log(`| ${a.size}x${a.size} | ${threads} | ${a.min.toFixed(0)} / ${a.median.toFixed(0)} | ` +
+      `${a.adain.min.toFixed(0)} / ${a.adain.median.toFixed(0)} | ${a.codeMs.toFixed(0)} | ` +
+      `${b.min.toFixed(0)} / ${b.median.toFixed(0)} | ${(a.flops / a.adain.min / 1e6).toFixed(1)} | ` +
+      `${(b.min / a.min).toFixed(2)}x / ${(b.min / a.adain.min).toFixed(2)}x |`);
   }
 }
 

@@ -467,6 +467,20 @@ for (const isolation of [true, false]) {
       const full = await pixels('result-canvas');
       await page.locator('#studio').screenshot({ path: `${SCREENSHOTS}/studio-style-image.png` });
 
+      // "Carry over": AdaIN instead of WCT (the default) runs the network again and paints
+      // otherwise; back to WCT gives the first picture again.
+      const transform = async (value) => {
+        await page.getByTestId('style-transform').selectOption(value);
+        await page.waitForFunction(() => /^Stylizing/.test(document.querySelector('[data-testid="studio-status"]').textContent), null, { timeout: 30_000 });
+        await done();
+      };
+      assert.equal(await page.getByTestId('style-transform').inputValue(), 'wct');
+      await transform('adain');
+      const adainDiff = meanAbsDiff(await pixels('result-canvas'), full);
+      assert.ok(adainDiff > 2, `AdaIN paints otherwise than WCT: mean |diff| ${adainDiff}`);
+      await transform('wct');
+      assert.equal(meanAbsDiff(await pixels('result-canvas'), full), 0, 'WCT again: the same picture');
+
       // Letting go of the slider runs the network again, with progress; the result changes,
       // and is not the page's pixel blend of the full-strength result with the photo.
       await letGo(0.4);

@@ -11,12 +11,13 @@
 //
 // "Your own style image": the arbitrary-style network (ist.loadArbitraryStyle) with the style
 // image's statistics (styleCode), computed once when the image is chosen; each run then takes
-// the strength as AdaIN's blend of the photo's and the style's statistics, inside the network.
+// the strength as the blend of the photo's and the style's statistics inside the network, by the
+// transform the page chose (WCT or AdaIN, js/arbitrary.js).
 //
 // One request at a time (studio/worker.js waits for each answer), except cancel.
 // Messages in:  init, load-model {bytes, name}, load-style {name},
 //               load-style-image {image: Blob, name},
-//               stylize {source: Blob | ImageBitmap, maxSize, previewMax, styleStrength}, cancel, close,
+//               stylize {source: Blob | ImageBitmap, maxSize, previewMax, styleStrength, styleTransform}, cancel, close,
 //               export {result, width, height, source, maxSize, photo, strength, preserveColors}
 // Messages out: ready {styles}, model {name, info, heapBytes, arbitrary}, progress {fraction, where},
 //               result {data, width, height, preview (the photo at previewMax), photo (its
@@ -69,7 +70,7 @@ async function loadStyleImage({ image }) {
   }
 }
 
-async function stylize({ source, maxSize, previewMax, styleStrength = 1 }) {
+async function stylize({ source, maxSize, previewMax, styleStrength = 1, styleTransform = 'wct' }) {
   if (!model) throw new Error('load a style first');
   controller = new AbortController();
   const { signal } = controller;
@@ -91,7 +92,7 @@ async function stylize({ source, maxSize, previewMax, styleStrength = 1 }) {
     };
     // A style image's strength works inside the network, so it is the run's own.
     const out = model.arb
-      ? await model.arb.stylize(photo, model.code, { ...options, strength: styleStrength })
+      ? await model.arb.stylize(photo, model.code, { ...options, strength: styleStrength, transform: styleTransform })
       : await model.stylize(photo, options);
     // stylize() returns pixels in a buffer of their own (never the engine's heap): moved, not
     // copied.

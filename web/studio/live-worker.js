@@ -6,9 +6,9 @@
 // The page (studio/live.js) sends a frame only once the last one is painted, so nothing
 // queues here and the picture is always of the newest frame the camera had.
 //
-// Messages in:  start {canvas: OffscreenCanvas, style: {name} | {name, bytes} | {name, image},
+// Messages in:  start {canvas: OffscreenCanvas, style: {name} | {name, bytes} | {name, image, transform},
 //                      size, strength, preserveColors}
-//               frame {frame: VideoFrame | ImageBitmap}, style {name} | {name, bytes} | {name, image},
+//               frame {frame: VideoFrame | ImageBitmap}, style {name} | {name, bytes} | {name, image, transform},
 //               options {size?, strength?, preserveColors?}, snapshot, stats
 // Messages out: ready {threads, style}, painted {ms, width, height}, style {name},
 //               snapshot {blob}, stats {...}, error {request, message}
@@ -45,7 +45,7 @@ async function loadStyle(style) {
     const pixels = await styleImage(style.image);
     next = await ist.loadArbitraryStyle();
     try {
-      session = next.live(pixels, options);
+      session = next.live(pixels, { ...options, transform: style.transform ?? 'wct' });
     } catch (err) {
       next.dispose();
       throw err;

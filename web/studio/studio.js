@@ -3,9 +3,9 @@
 // progress and cancel, a before/after split view, and PNG download.
 //
 // For a built-in style or a network the strength blends the result with the photo here, at
-// once. For a style image it is AdaIN's blend of the photo's and the style's statistics inside
-// the network, so letting go of the slider runs the network again (in the worker, with
-// progress and cancel).
+// once. For a style image it is the blend of the photo's and the style's statistics inside the
+// network (WCT or AdaIN, the "Carry over" choice), so letting go of the slider runs the network
+// again (in the worker, with progress and cancel).
 //
 // The page never holds a photo at full size: the worker (studio/worker.js) decodes the file,
 // keeps the full-size photo and result, and sends previews at most PREVIEW_MAX on the long
@@ -40,6 +40,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     styleImageInput: $('style-image-input'),
     styleImage: $('style-image'),
     styleImageCanvas: $('style-image-canvas'),
+    styleTransform: $('style-transform'),
     styleHint: $('style-hint'),
     strength: $('strength'),
     strengthValue: $('strength-value'),
@@ -413,6 +414,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     worker.postMessage({
       type: 'stylize', id, source, maxSize: Number(el.maxSize.value), previewMax: PREVIEW_MAX,
       styleStrength: job.arbitrary ? el.strength.valueAsNumber : undefined,
+      styleTransform: job.arbitrary ? el.styleTransform.value : undefined,
     }, source instanceof ImageBitmap ? [source] : []);
   }
 
@@ -466,6 +468,11 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
   el.strength.addEventListener('change', () => {
     if (preview?.arbitrary || job?.arbitrary) restylize();
   });
+  // How a style image's statistics reach the photo's features (js/arbitrary.js): WCT or AdaIN.
+  el.styleTransform.addEventListener('change', () => {
+    restylize();
+    if (arbitrary()) live.setStyle(liveStyle());
+  });
   el.preserve.addEventListener('change', () => {
     showResult();
     live.setOptions({ preserveColors: el.preserve.checked });
@@ -503,7 +510,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     const value = el.style.value;
     if (value.startsWith('builtin:')) return { name: value.slice(8) };
     const picture = styleImages.get(value);
-    if (picture) return { name: picture.name, image: picture.blob };
+    if (picture) return { name: picture.name, image: picture.blob, transform: el.styleTransform.value };
     const user = userModels.get(value);
     return user ? { name: user.name, bytes: user.bytes } : null;
   }

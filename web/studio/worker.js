@@ -15,7 +15,7 @@
 // and loads the style again.
 //
 // Messages in:  init, load-model {bytes, name}, load-style {name}, load-style-image {image, name},
-//               stylize {id, source: Blob | ImageBitmap, maxSize, previewMax, styleStrength}, cancel,
+//               stylize {id, source: Blob | ImageBitmap, maxSize, previewMax, styleStrength, styleTransform}, cancel,
 //               export {id, strength, preserveColors}
 // Messages out: ready {styles}, model {name, info}, progress {id, fraction, where},
 //               result {id, width, height, ms, preview: {width, height, photo, result}},
@@ -111,8 +111,8 @@ async function stylize(msg) {
       postMessage({ type: 'cancelled', id: job.id });
       return;
     }
-    const { source, maxSize, previewMax, styleStrength } = msg;
-    const answer = await ask({ type: 'stylize', source, maxSize, previewMax, styleStrength }, source instanceof Blob ? [] : [source]);
+    const { source, maxSize, previewMax, styleStrength, styleTransform } = msg;
+    const answer = await ask({ type: 'stylize', source, maxSize, previewMax, styleStrength, styleTransform }, source instanceof Blob ? [] : [source]);
     // Its heap's growth is given back before anything else happens here (a failed run's engine
     // is not trusted either); the next request starts a fresh engine, so that the memory stays
     // free while the page looks at the result.
