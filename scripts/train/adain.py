@@ -10,6 +10,11 @@ upsampling: ops instyle's runner has). Two recipes:
   networks (style), over many style images.
 - recon (the WCT recipe, Li et al. 2017): the decoder only learns to invert the encoder,
   D(E(photo)) = photo, in pixels and features; styles are applied to the features at run time.
+- wct: recon, plus painting what the engine's default transform makes: for t =
+  WCT(E(photo), E(style)) (arbitrary_net.wct) the decoder is also trained so that E(D(t)) = t
+  (weight --style-weight), so that whitened-and-coloured features come out as the textures
+  that give them, not as blotches (a recon decoder never sees such features). Start it from a
+  recon decoder (--init-from).
 
     /usr/bin/python3 scripts/train/adain.py --run adain-r31 --level relu3_1 --steps 4000
     /usr/bin/python3 scripts/train/adain.py --run adain-r31 --bench 3        # s/step, no files
@@ -31,7 +36,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from arbitrary_net import Decoder, Encoder, adain, export  # noqa: E402
+from arbitrary_net import Decoder, Encoder, adain, export, wct  # noqa: E402
 from images import CropSampler, cache_dir, load_image, to_pil  # noqa: E402
 from perceptual import LossNet, gram, loss_spec, total_variation  # noqa: E402
 from resumable import ResumableRun, newest_state  # noqa: E402
@@ -45,7 +50,7 @@ HOLD_OUT = ["kandinsky", "cafe", "grimaltar"]
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", required=True, help="run name: <cache>/train/<run>")
-    ap.add_argument("--recipe", choices=["adain", "recon"], default="adain")
+    ap.add_argument("--recipe", choices=["adain", "recon", "wct"], default="adain")
     ap.add_argument("--level", choices=["relu3_1", "relu4_1"], default="relu3_1", help="the encoder's last layer")
     ap.add_argument("--seed", type=int, default=0, help="the random VGG's seed (encoder and vgg loss net)")
     ap.add_argument("--width", type=float, default=0.5, help="the random VGG's channel multiplier")
@@ -92,7 +97,7 @@ def style_paths(a):
 
 class AdaInTrainer(ResumableRun):
     FIXED = FIXED
-    LOGGED = ["total", "content", "style", "pixels", "tv", "range"]
+    LOGGED = ["total", "content", "style", "pixels", "wct", "tv", "range"]
 
     def __init__(self, a):
         torch.manual_seed(a.seed + 1)
@@ -109,7 +114,7 @@ class AdaInTrainer(ResumableRun):
         photos = glob.glob(os.path.join(a.cache, "data", "content", "train", "*.jpg"))
         self.photos = CropSampler(photos, a.size, 0.5, seed=1000003 + self.step)
         train, judge = style_paths(a)
-        self.styles = CropSampler(train, a.size, 0.3, seed=2000003 + self.step) if a.recipe == "adain" else None
+        self.styles = CropSampler(train, a.size, 0.3, seed=2000003 + self.step) if a.recipe != "recon" else None
         spec = loss_spec("vgg", nets=a.loss_nets)
         self.loss_nets = nn.ModuleList(LossNet(n, spec, a.cache) for n in a.loss_nets)
         self.keys = [(i, l) for i, n in enumerate(self.loss_nets) for l in n.style_layers]
@@ -171,6 +176,16 @@ class AdaInTrainer(ResumableRun):
             t["pixels"] = F.l1_loss(y, x)
             t["content"] = F.mse_loss(self.encoder(y), fx) / fx.pow(2).mean()
             total = t["pixels"] + a.content_weight * t["content"]
+            if a.recipe == "wct":
+                s = self.styles.batch(a.batch)
+                with torch.no_grad():
+                    fs = self.encoder(s)
+                    target = torch.cat([wct(fx[i:i + 1], fs[i:i + 1]) for i in range(a.batch)])
+                yw, rw = self.decode(target)
+                t["wct"] = F.mse_loss(self.encoder(yw), target) / target.pow(2).mean()
+                t["range"] = t["range"] + rw
+                total = total + a.style_weight * t["wct"]
+                y = torch.cat([y, yw])
         t["tv"] = total_variation(y)
         total = total + a.tv_weight * t["tv"] + a.range_weight * t["range"]
         return self.optimize(total, t)
@@ -190,8 +205,9 @@ class AdaInTrainer(ResumableRun):
             x = load_image(p, size, multiple=8)[:, :, :size, :size]
             im.paste(to_pil(x), (0, (i + 1) * size))
             for j, s in enumerate(styles):
-                # Both recipes are used the same way at run time: AdaIN, then the decoder.
-                y = self.net(adain(self.encoder(x), self.encoder(s)))
+                # Every recipe is used the same way at run time: the engine's default transform
+                # (WCT), then the decoder.
+                y = self.net(wct(self.encoder(x), self.encoder(s)))
                 im.paste(to_pil(y), ((j + 1) * size, (i + 1) * size))
         im.save(out, quality=88)
         print(f"wrote {out}: {len(photos)} photos x {len(styles)} held-out artworks at step {self.step}")

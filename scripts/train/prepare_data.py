@@ -7,8 +7,12 @@ prepares them in the cache, outside the repository:
     <cache>/data/content/{train,eval}/*.jpg photos, short side <= --content-size
     <cache>/data/styles/<style>.png          style images, cropped, short side <= --style-max
     <cache>/data/manifest.json               package versions and every file's source
+    <cache>/data/artworks/*.jpg              --artworks: style images for the arbitrary-style
+                                             decoder (artworks.tsv, docs/artworks-survey.md),
+                                             short side <= 384, with artworks.json
 
     /usr/bin/python3 scripts/train/prepare_data.py            # idempotent; re-run any time
+    /usr/bin/python3 scripts/train/prepare_data.py --artworks # + the artworks of the packages above
     /usr/bin/python3 scripts/train/prepare_data.py --markdown # the DATA_SOURCES.md section
 """
 import argparse
@@ -30,12 +34,12 @@ def cache_dir():
     return os.environ.get("INSTYLE_CACHE", os.path.expanduser("~/.cache/instyle"))
 
 
-def fetch(data):
+def fetch(data, packages=PACKAGES):
     debs = os.path.join(data, "debs")
     root = os.path.join(data, "root")
     os.makedirs(debs, exist_ok=True)
     versions = {}
-    for pkg in PACKAGES:
+    for pkg in packages:
         found = glob.glob(os.path.join(debs, f"{pkg}_*.deb"))
         if not found:
             r = subprocess.run(["apt-get", "download", pkg], cwd=debs)
@@ -127,6 +131,51 @@ def prepare(a):
     print(f"{data}: {len(CONTENT) - n_eval} training photos, {n_eval} held out, {len(STYLES)} styles")
 
 
+ARTWORKS_TSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), "artworks.tsv")
+
+
+def artwork_rows(packages):
+    """artworks.tsv's rows (package, path, licence) from `packages`, minus the style images of
+    sources.py (those are in data/styles already, and some are held out of the arbitrary-style
+    decoder's training to judge it: adain.py --hold-out) and minus Wesnoth's character portraits
+    (240 cut-outs on white, which would make most training crops a white field and one figure)."""
+    styles = {(s["package"], s["path"]) for s in STYLES.values()}
+    rows = []
+    with open(ARTWORKS_TSV) as f:
+        for line in f:
+            pkg, path, licence = line.rstrip("\n").split("\t")[:3]
+            if pkg in packages and (pkg, path) not in styles and "/portraits/" not in path:
+                rows.append((pkg, path, licence))
+    return rows
+
+
+def prepare_artworks(a):
+    """--artworks: the survey's artworks (docs/artworks-survey.md) from the packages that
+    sources.py already fetches (no other download), as <cache>/data/artworks/<n>.jpg, short side
+    at most 384, transparent cut-outs on white; artworks.json records each file's source."""
+    data = os.path.join(a.cache or cache_dir(), "data")
+    rows = artwork_rows(PACKAGES)
+    root, versions = fetch(data)
+    out = os.path.join(data, "artworks")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    rcc_cache, manifest = {}, {}
+    for i, (pkg, path, licence) in enumerate(rows):
+        im = load_style(root, path, rcc_cache)
+        if im.mode in ("RGBA", "LA", "P"):
+            im = im.convert("RGBA")
+            im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im)
+        name = f"{i:03d}.jpg"
+        shrink(im.convert("RGB"), 384).save(os.path.join(out, name), quality=92)
+        manifest[name] = dict(package=pkg, version=versions[pkg], path=path, licence=licence)
+    with open(os.path.join(data, "artworks.json"), "w") as f:
+        json.dump(manifest, f, indent=1, ensure_ascii=False)
+    counts = {}
+    for pkg, _, _ in rows:
+        counts[pkg] = counts.get(pkg, 0) + 1
+    print(f"{out}: {len(rows)} artworks ({', '.join(f'{p} {n}' for p, n in sorted(counts.items()))})")
+
+
 def markdown(cache=None):
     path = os.path.join(cache or cache_dir(), "data", "manifest.json")
     versions = json.load(open(path))["packages"] if os.path.exists(path) else {}
@@ -143,6 +192,18 @@ def markdown(cache=None):
     for n, s in STYLES.items():
         crop = f" (crop {s['crop']})" if s["crop"] else ""
         lines.append(f"| {n} | `{s['package']}` | `/{s['path']}`{crop} | {s['author']} | {s['licence']} | {s['about']} |")
+    lines += [""] + """### Artworks for the arbitrary-style decoder (`prepare_data.py --artworks`)
+
+`scripts/train/artworks.tsv` (from `docs/artworks-survey.md`) lists 733 artworks in Debian
+packages, each with its package, path and licence. `prepare_data.py --artworks` takes those in
+the packages above (no other download), minus the style images of this table and Wesnoth's
+character portraits: 80 images (Wesnoth's painted landscapes and maps, GPL-2+; GCompris's
+old-master paintings, public-domain artworks in GPL-3/GPL-3+ files; KDE Plasma wallpapers,
+LGPL-3 or CC-BY-SA-4.0 per `metadata.json`; GNOME backgrounds, CC-BY-SA-3.0 or GPL-2+; MATE
+backgrounds, GPL-2+ or CC-BY-SA-4.0; Tux Paint starters, GPL-2+), stored in
+`~/.cache/instyle/data/artworks/` with `artworks.json` naming each file's source. They are
+targets for the `wct` decoder recipe (`adain.py --recipe wct --style-dir ...`) only: never
+committed or shipped; a network trained on them says so in its section above.""".strip("\n").split("\n")
     lines += ["", "### Content photos (eval = held out of training, used for docs/ contact sheets)", "",
               "| name | split | package | file | author | licence |", "| --- | --- | --- | --- | --- | --- |"]
     for name, pkg, path, author, licence, split in CONTENT:
@@ -163,11 +224,15 @@ def main():
     ap.add_argument("--style-max", type=int, default=1024, help="largest short side of stored styles")
     ap.add_argument("--markdown", action="store_true", help="print the DATA_SOURCES.md section and exit")
     ap.add_argument("--force", action="store_true", help="rebuild content and styles even if up to date")
+    ap.add_argument("--artworks", action="store_true",
+                    help="also the artworks of artworks.tsv in the packages above, for adain.py --style-dir")
     a = ap.parse_args()
     if a.markdown:
         markdown(a.cache)
     else:
         prepare(a)
+        if a.artworks:
+            prepare_artworks(a)
 
 
 if __name__ == "__main__":
