@@ -7,9 +7,11 @@ licence). The first style given is the default of the CLI and the demo.
     /usr/bin/python3 scripts/train/ship_styles.py sequins=sequins-light elephants=elephants-light \\
         autumn=autumn-light
     /usr/bin/python3 scripts/train/ship_styles.py --add starry-live=starry-live   # keep the others
+    /usr/bin/python3 scripts/train/ship_styles.py --default starry                # reorder only
 A spec is name=run (a folder under <cache>/train); the run's log gives steps and hours. With
 --add, the catalogue's other entries stay as they are (their runs need not be on this machine)
-and a name already there is replaced in place.
+and a name already there is replaced in place. --default NAME moves that style to the front
+(with no specs: the catalogue as it is, reordered).
 """
 
 import argparse
@@ -68,10 +70,13 @@ def run_facts(folder):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("specs", nargs="+", metavar="name=run")
+    ap.add_argument("specs", nargs="*", metavar="name=run")
     ap.add_argument("--cache", help="cache folder (default $INSTYLE_CACHE or ~/.cache/instyle)")
     ap.add_argument("--add", action="store_true", help="keep the catalogue's other entries")
+    ap.add_argument("--default", metavar="NAME", help="this style first: the default of the CLI and the demo")
     a = ap.parse_args()
+    if not a.specs and not a.default:
+        ap.error("give name=run specs, --default NAME, or both")
     cache = a.cache or cache_dir()
     os.makedirs(os.path.join(ROOT, "styles"), exist_ok=True)
     entries = []
@@ -115,10 +120,15 @@ def main():
         entries.append(entry)
         print(f"{out}: {entry['bytes']} bytes, {steps} steps, {hours:.2f} h")
 
-    if a.add:
+    if a.add or not a.specs:
         new = {e["name"]: e for e in entries}
         kept = [new.pop(e["name"], e) for e in read_catalogue()]
         entries = kept + list(new.values())
+    if a.default:
+        first = [e for e in entries if e["name"] == a.default]
+        if not first:
+            sys.exit(f"--default {a.default}: no such style in the catalogue")
+        entries = first + [e for e in entries if e["name"] != a.default]
 
     # The catalogue as an ES module: each file's URL is written literally, so that bundlers
     # (Vite, webpack 5, esbuild) see new URL('...', import.meta.url) and ship the file.

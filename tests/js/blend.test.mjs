@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 
 import { init } from '../../js/index.node.js';
 import { blendStylized } from '../../web/studio/blend.js';
+import { lightStyle } from './helpers.mjs';
 
 const W = 64, H = 48;
 let ist, model;
@@ -26,7 +27,7 @@ function photo() {
 
 before(async () => {
   ist = await init({ threads: 1 });
-  model = await ist.loadStyle(ist.styles()[0].name);
+  model = await ist.loadStyle(lightStyle(ist));
 });
 after(() => {
   model?.dispose();

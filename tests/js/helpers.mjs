@@ -7,6 +7,14 @@ import { init } from '../../js/index.node.js';
 // Both builds: the single-threaded one and the pthreads one with two threads.
 export const VARIANTS = [1, 2];
 
+// The first built-in style on the light network (16/32/64 channels, receptive field 45.5): what
+// tests that need a built-in style but not a particular one run, whatever the default is.
+export const lightStyle = (ist) => {
+  const style = ist.styles().find((s) => s.network === 'light');
+  if (!style) throw new Error('the catalogue (js/styles.js) has no light style');
+  return style.name;
+};
+
 export async function engine(threads) {
   return init({ threads });
 }

@@ -325,13 +325,22 @@ describe('instyle stylize (command line)', { timeout: 300_000 }, () => {
     r = cli('stylize', join(work, 'photo.png'), join(work, 'named.png'), '--style', names[0], '--threads', '1');
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(read('named.png').data, read('default.png').data, 'the default style is the first listed');
-    r = cli('stylize', join(work, 'photo.png'), join(work, 'tiled.png'), '--tiled', 'on', '--tile-size', '160',
-      '--thumbnail', '120', '--threads', '1');
+    // Tiles (the default may be the full network, whose margins take 80 pixels a side: a photo
+    // of a few 224-pixel tiles).
+    const big = testImage(360, 240);
+    const bigPng = new PNG({ width: 360, height: 240 });
+    bigPng.data.set(big.data);
+    writeFileSync(join(work, 'big.png'), PNG.sync.write(bigPng));
+    r = cli('stylize', join(work, 'big.png'), join(work, 'whole.png'), '--tiled', 'off', '--threads', '1');
+    assert.equal(r.status, 0, r.stderr);
+    r = cli('stylize', join(work, 'big.png'), join(work, 'tiled.png'), '--tiled', 'on', '--tile-size', '224',
+      '--thumbnail', '360', '--threads', '1');
     assert.equal(r.status, 0, r.stderr);
     const tiled = read('tiled.png');
-    assert.deepEqual([tiled.width, tiled.height], [120, 80]);
+    assert.deepEqual([tiled.width, tiled.height], [360, 240]);
+    const whole = read('whole.png');
     let worst = 0;
-    for (let i = 0; i < tiled.data.length; i++) worst = Math.max(worst, Math.abs(tiled.data[i] - read('default.png').data[i]));
+    for (let i = 0; i < tiled.data.length; i++) worst = Math.max(worst, Math.abs(tiled.data[i] - whole.data[i]));
     assert.ok(worst <= 1, `tiles with the whole photo as thumbnail: max |diff| ${worst}`);
   });
 
@@ -357,15 +366,17 @@ describe('instyle stylize (command line)', { timeout: 300_000 }, () => {
     assert.deepEqual(read('a0.png').data, read('p.png').data, 'strength 0 gives the photo back');
     r = cli('stylize', join(work, 'p.png'), join(work, 'a2.png'), '--style-image', join(work, 'p.png'), '--model', model, '--threads', '1');
     assert.equal(r.status, 0, r.stderr);
+    const [a1, a2] = ['a1.png', 'a2.png'].map(read);
     let sum = 0;
-    for (let i = 0; i < read('a1.png').data.length; i++) sum += Math.abs(read('a1.png').data[i] - read('a2.png').data[i]);
-    assert.ok(sum / read('a1.png').data.length > 1, 'another style image gives another picture');
+    for (let i = 0; i < a1.data.length; i++) sum += Math.abs(a1.data[i] - a2.data[i]);
+    assert.ok(sum / a1.data.length > 1, 'another style image gives another picture');
     r = cli('stylize', join(work, 'p.png'), join(work, 'a3.png'), '--style-image', join(work, 'art.png'), '--model', model,
       '--transform', 'adain', '--threads', '1');
     assert.equal(r.status, 0, r.stderr);
     sum = 0;
-    for (let i = 0; i < read('a1.png').data.length; i++) sum += Math.abs(read('a1.png').data[i] - read('a3.png').data[i]);
-    assert.ok(sum / read('a1.png').data.length > 0.5, '--transform adain paints otherwise than the default wct');
+    const a3 = read('a3.png');
+    for (let i = 0; i < a1.data.length; i++) sum += Math.abs(a1.data[i] - a3.data[i]);
+    assert.ok(sum / a1.data.length > 0.5, '--transform adain paints otherwise than the default wct');
     r = cli('stylize', join(work, 'p.png'), join(work, 'x.png'), '--style-image', join(work, 'art.png'), '--model', model, '--transform', 'cov');
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--transform must be wct or adain, got cov/);

@@ -12,7 +12,7 @@ test('npm run profile prints every step and the kinds of the default style', () 
   assert.match(out, /at 64x48, WebAssembly SIMD, 1 thread, median of 2 runs: total [\d.]+ ms/);
   const steps = out.split('\n').filter((l) => /^\s*\d+\s+\S/.test(l));
   assert.ok(steps.length >= 20, `one line per step, got ${steps.length}`);
-  assert.match(steps[0], /Conv 9x9\/1 3->16 \w+\s+1x16x48x64/);
+  assert.match(steps[0], /Conv 9x9\/1 3->(16|32) \w+\s+1x(16|32)x48x64/);
   assert.match(out, /by kind[\s\S]*Conv 3x3 winograd\s+\d+/);
 });
 

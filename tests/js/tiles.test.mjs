@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { InstyleError } from '../../js/index.node.js';
-import { VARIANTS, diff, engine, photo } from './helpers.mjs';
+import { VARIANTS, diff, engine, lightStyle, photo } from './helpers.mjs';
 
 for (const threads of VARIANTS) {
   describe(`tiled stylize, ${threads} thread(s)`, { timeout: 300_000 }, () => {
     let ist, model;
     before(async () => {
       ist = await engine(threads);
-      model = await ist.loadStyle(ist.styles()[0].name);
+      model = await ist.loadStyle(lightStyle(ist));
     });
     after(() => {
       model.dispose();
@@ -129,7 +129,7 @@ for (const threads of VARIANTS) {
 describe('tiled stylize in bounded memory', { timeout: 300_000 }, () => {
   test('a 2400 x 1800 photo under a 48 MB budget: the heap grows by at most the budget', async (t) => {
     const ist = await engine(2);
-    const model = await ist.loadStyle(ist.styles()[0].name);
+    const model = await ist.loadStyle(lightStyle(ist));
     try {
       const image = photo(2400, 1800);
       const start = ist.memoryUsage().heapBytes;
