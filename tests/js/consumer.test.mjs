@@ -66,12 +66,12 @@ describe('consumer: npm pack, install, Node, Vite, Chromium', { timeout: 180_000
 
   test('the tarball holds the loaders, the engines and the types, and nothing else', () => {
     const files = tarball.files.sort();
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'bindings/runtime.js', 'js/index.d.ts', 'js/index.node.js', 'js/index.browser.js', 'dist/instyle-simd-web.wasm', 'dist/instyle-simd-threads-web.wasm', 'dist/instyle-simd-threads-web.worker.js', 'dist/instyle-simd-threads-node.worker.cjs']) {
+    for (const f of ['LICENSE', 'THIRD_PARTY.md', 'README.md', 'package.json', 'bindings/runtime.js', 'js/index.d.ts', 'js/index.node.js', 'js/index.browser.js', 'dist/instyle-simd-web.wasm', 'dist/instyle-simd-threads-web.wasm', 'dist/instyle-simd-threads-web.worker.js', 'dist/instyle-simd-threads-node.worker.cjs']) {
       assert.ok(files.includes(f), `${f} missing from the tarball`);
     }
     // Sources, tests, build folders and the demo stay out; bin/ is the command line, styles/
     // the built-in style networks.
-    for (const f of files) assert.match(f, /^(LICENSE|README\.md|package\.json|bindings\/runtime\.js|(js|bin)\/[\w.-]+|dist\/instyle-[\w.-]+|styles\/[\w-]+\.onnx)$/, `unexpected file ${f}`);
+    for (const f of files) assert.match(f, /^(LICENSE|THIRD_PARTY\.md|README\.md|package\.json|bindings\/runtime\.js|(js|bin)\/[\w.-]+|dist\/instyle-[\w.-]+|styles\/[\w-]+\.onnx)$/, `unexpected file ${f}`);
     assert.ok(files.some((f) => f.startsWith('styles/')), 'the built-in styles are in the tarball');
     console.log(`# npm pack: ${(tarball.size / 1024).toFixed(0)} KiB packed, ${(tarball.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${files.length} files`);
   });
