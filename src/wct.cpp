@@ -101,23 +101,40 @@ constexpr std::size_t kBlock = 512;
 
 using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// S^p of a symmetric positive semi-definite S, its eigenvalues (clamped at 0) raised by
-// floor_of_mean times their mean plus eps.
-Result<Matrix> symmetric_power(const double* s, std::size_t C, double p, double floor_of_mean,
-                               double eps, const char* what) {
+// S^p of a symmetric positive semi-definite C x C matrix S (row-major), its eigenvalues
+// (clamped at 0) raised by floor_of_mean times their mean plus eps. Only the eigensolver is
+// Eigen's: the products here and in wct_affine are plain loops (C^3 multiply-adds, a few
+// milliseconds), because Eigen's matrix products would add 13 KB more to the WebAssembly
+// download; the solver itself is 45 KB of it.
+Result<std::vector<double>> symmetric_power(const double* s, std::size_t C, double p,
+                                            double floor_of_mean, double eps, const char* what) {
   const auto n = static_cast<Eigen::Index>(C);
   const Matrix S = Eigen::Map<const Matrix>(s, n, n);
-  if (!S.allFinite())
+  if (!S.allFinite()) {
     return invalid_argument(std::string(what) + " is not finite (NaN or infinity)");
+  }
   Eigen::SelfAdjointEigenSolver<Matrix> eig(S);
   if (eig.info() != Eigen::Success) {
     return invalid_argument(std::string("the eigen-decomposition of ") + what +
                             " did not converge");
   }
-  Eigen::VectorXd e = eig.eigenvalues().cwiseMax(0.0);
-  e = (e.array() + (floor_of_mean * e.mean() + eps)).pow(p).matrix();
-  const Matrix& V = eig.eigenvectors();
-  return Matrix(V * e.asDiagonal() * V.transpose());
+  std::vector<double> e(C);
+  double mean = 0;
+  for (std::size_t k = 0; k < C; ++k) mean += (e[k] = std::max(eig.eigenvalues()[k], 0.0));
+  mean /= static_cast<double>(C);
+  for (double& v : e) v = std::pow(v + floor_of_mean * mean + eps, p);
+  const Matrix& V = eig.eigenvectors();  // columns are the eigenvectors
+  std::vector<double> out(C * C, 0.0);
+  std::vector<double> row(C);
+  for (std::size_t i = 0; i < C; ++i) {
+    for (std::size_t k = 0; k < C; ++k) row[k] = V(i, k) * e[k];
+    for (std::size_t j = i; j < C; ++j) {
+      double sum = 0;
+      for (std::size_t k = 0; k < C; ++k) sum += row[k] * V(j, k);
+      out[i * C + j] = out[j * C + i] = sum;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -232,8 +249,7 @@ void channel_mix(float* y, const float* x, const float* M, const float* center, 
 Result<std::vector<float>> wct_coloring(const double* style_cov, std::size_t C) {
   auto root = symmetric_power(style_cov, C, 0.5, 0.0, 0.0, "the style's feature covariance");
   if (!root.ok()) return root.status();
-  const Matrix& R = root.value();
-  return std::vector<float>(R.data(), R.data() + R.size());
+  return std::vector<float>(root.value().begin(), root.value().end());
 }
 
 Status wct_affine(float* M, float* b, const double* content_cov, const float* content_mean,
@@ -242,23 +258,24 @@ Status wct_affine(float* M, float* b, const double* content_cov, const float* co
   auto whiten = symmetric_power(content_cov, C, -0.5, kWhiteningFloor, std::max(eps, 1e-12f),
                                 "the photo's feature covariance");
   if (!whiten.ok()) return whiten.status();
-  const auto n = static_cast<Eigen::Index>(C);
-  const Matrix colour =
-      Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-          coloring, n, n)
-          .cast<double>();
-  const Matrix T = colour * whiten.value();
-  const Eigen::VectorXd mx = Eigen::Map<const Eigen::VectorXf>(content_mean, n).cast<double>();
-  const Eigen::VectorXd ms = Eigen::Map<const Eigen::VectorXf>(style_mean, n).cast<double>();
+  const std::vector<double>& W = whiten.value();
   const double k = strength;
-  const Matrix mixed = k * T + (1.0 - k) * Matrix::Identity(n, n);
-  const Eigen::VectorXd shift = k * ms + (1.0 - k) * mx;
-  if (!mixed.allFinite() || !shift.allFinite()) {
-    return invalid_argument("the whitening and colouring transform is not finite");
+  std::vector<double> row(C);
+  for (std::size_t i = 0; i < C; ++i) {
+    // Row i of T = coloring * W, then of M = k T + (1 - k) I.
+    std::fill(row.begin(), row.end(), 0.0);
+    for (std::size_t d = 0; d < C; ++d) {
+      const double c = coloring[i * C + d];
+      for (std::size_t j = 0; j < C; ++j) row[j] += c * W[d * C + j];
+    }
+    for (std::size_t j = 0; j < C; ++j) {
+      const double m = k * row[j] + (i == j ? 1.0 - k : 0.0);
+      if (!std::isfinite(m))
+        return invalid_argument("the whitening and colouring transform is not finite");
+      M[i * C + j] = static_cast<float>(m);
+    }
+    b[i] = static_cast<float>(k * style_mean[i] + (1.0 - k) * content_mean[i]);
   }
-  Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(M, n, n) =
-      mixed.cast<float>();
-  Eigen::Map<Eigen::VectorXf>(b, n) = shift.cast<float>();
   return Status();
 }
 
