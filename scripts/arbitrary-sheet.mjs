@@ -7,6 +7,7 @@
 //   node scripts/arbitrary-sheet.mjs --out docs/arbitrary-sheet.jpg \
 //     [--artworks cafe,kandinsky,grimaltar,starry,wave,klimt] [--builtin starry-live] [--size 224]
 //     [--model styles/arbitrary.onnx] [--rows wct:1,wct:0.5]   # transform:strength per row
+//     [--seen starry,wave,klimt]   # artworks the decoder's training used: labelled so
 //
 // Photos: <cache>/data/content/eval/*.jpg (never used in training); artworks:
 // <cache>/data/styles/<name>.png (scripts/train/prepare_data.py fetches both from Debian
@@ -28,6 +29,7 @@ const { values: opt } = parseArgs({
     size: { type: 'string', default: '224' },
     model: { type: 'string' },
     rows: { type: 'string', default: 'wct:1,wct:0.5' },
+    seen: { type: 'string', default: '' },
     cache: { type: 'string', default: process.env.INSTYLE_CACHE || join(homedir(), '.cache/instyle') },
   },
 });
@@ -52,6 +54,7 @@ const arb = await ist.loadArbitraryStyle(opt.model ? readFileSync(opt.model) : u
 const photosDir = join(opt.cache, 'data/content/eval');
 const photos = readdirSync(photosDir).filter((f) => f.endsWith('.jpg')).sort();
 const artworks = opt.artworks.split(',').filter(Boolean);
+const seen = new Set(opt.seen.split(',').filter(Boolean));
 const builtins = opt.builtin.split(',').filter(Boolean);
 const models = await Promise.all(builtins.map((name) => ist.loadStyle(name)));
 
@@ -71,7 +74,7 @@ for (const [j, name] of artworks.entries()) {
   put(await sharp(path).resize(S, S, { fit: 'cover' }).png().toBuffer(), j + 1, 0);
   const { data, info } = await sharp(path).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   codes.push(arb.styleCode({ data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height }));
-  tiles.push({ input: label(name, S), left: (j + 1) * S, top: 0 });
+  tiles.push({ input: label(seen.has(name) ? `${name} (seen in training)` : `${name} (unseen)`, S), left: (j + 1) * S, top: 0 });
 }
 for (const [j, name] of builtins.entries()) tiles.push({ input: label(`built-in ${name}`, S), left: (1 + artworks.length + j) * S, top: 0 });
 tiles.push({ input: label('photo / strength', S), left: 0, top: 0 });
