@@ -292,6 +292,15 @@ TEST(StylizeSession, WctTakesTheStylesCovarianceAtOneLayer) {
   EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(st.message().find("no covariance"), std::string::npos) << st.message();
 
+  // A colouring matrix of the wrong size is named as such.
+  AdaInStyle short_coloring = style;
+  short_coloring.coloring.pop_back();
+  in.adain = &short_coloring;
+  in.statistics = Statistics::kOwn;
+  const Status bad = session.run(in, replayed.data(), StylizeBlend{});
+  EXPECT_EQ(bad.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("colouring matrix has"), std::string::npos) << bad.message();
+
   // Video: the first smoothed frame is the frame's own; the covariance is kept for the next.
   StylizeSession video(m.get());
   std::vector<uint8_t> frame(w * h * 4);

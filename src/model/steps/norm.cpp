@@ -54,12 +54,16 @@ Status lower_norm(Lowering& l, const Node& node, Step* step) {
 // (given, or its own) and, for WCT, the covariance (RunOptions::covariance_layer).
 Status InstanceNormStep::run_adain(const StepArgs& a, const AdaInStyle& style, const float* mean,
                                    const float* var, const double* cov) const {
-  const bool shapes_fit = style.mean.size() == C && style.stddev.size() == C &&
-                          (!style.wct() || style.coloring.size() == C * C);
-  if (N != 1 || !shapes_fit) {
+  if (N != 1 || style.mean.size() != C || style.stddev.size() != C) {
     return invalid_argument("the style's statistics have " + std::to_string(style.mean.size()) +
                             " channels; the AdaIN layer " + std::to_string(norm_index) + " has " +
                             std::to_string(C) + (N != 1 ? " and a batch of more than one" : ""));
+  }
+  if (style.wct() && style.coloring.size() != C * C) {
+    return invalid_argument("the style's colouring matrix has " +
+                            std::to_string(style.coloring.size()) + " values; the WCT layer " +
+                            std::to_string(norm_index) + " needs " + std::to_string(C) + " x " +
+                            std::to_string(C));
   }
   std::vector<float> own_mean, own_var;
   if (!mean) {
