@@ -6,7 +6,7 @@
 // peak during the run, after it, and after the download. Sampled every 100 ms; "now" is
 // taken after things settle for 1.5 s. Screenshot: screenshots/studio-big.png.
 //
-//   node scripts/measure-demo-big.mjs photo-4000x3000.jpg
+//   node scripts/measure-demo-big.mjs photo-4000x3000.jpg [--style sequins]   # default: the studio's
 //
 // Where a figure surprises, performance.measureUserAgentSpecificMemory() (launch Chromium
 // with --enable-blink-features=ForceEagerMeasureMemory) splits the JS and WASM memory by
@@ -20,8 +20,10 @@ import pngjs from 'pngjs';
 import { startServer } from './serve.mjs';
 
 const photo = process.argv[2];
-if (!photo) {
-  console.error('usage: node scripts/measure-demo-big.mjs <photo.jpg>');
+const styleFlag = process.argv.indexOf('--style');
+const style = styleFlag > 0 ? process.argv[styleFlag + 1] : null;
+if (!photo || (styleFlag > 0 && !style)) {
+  console.error('usage: node scripts/measure-demo-big.mjs <photo.jpg> [--style NAME]');
   process.exit(2);
 }
 const MiB = 2 ** 20;
@@ -62,6 +64,7 @@ await page.getByTestId('upload-input').setInputFiles(photo);
 // Decoding a big photo takes a moment: stylizing before it is chosen would run the sample.
 await page.waitForFunction((name) => document.getElementById('photo-name').textContent === name,
   photo.split('/').pop(), { timeout: 60000 });
+if (style) await page.getByTestId('style-select').selectOption(`builtin:${style}`);
 await page.getByTestId('max-size').selectOption('0');
 await page.waitForFunction(() => !document.querySelector('[data-testid="stylize-button"]').disabled, null, { timeout: 60000 });
 await stage('after upload');
