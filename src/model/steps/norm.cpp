@@ -50,8 +50,8 @@ Status lower_norm(Lowering& l, const Node& node, Step* step) {
   return l.set_output(node, 0, xs);
 }
 
-// The AdaIN or WCT layer (plan.h: AdaInStyle), with the photo's statistics at it: mean and var
-// (given, or its own) and, for WCT, the covariance (RunOptions::covariance_layer).
+// The AdaIN or WCT layer (plan.h: AdaInStyle), with the photo's statistics at it (run() gives
+// them): mean and var and, for WCT, the covariance (RunOptions::covariance_layer).
 Status InstanceNormStep::run_adain(const StepArgs& a, const AdaInStyle& style, const float* mean,
                                    const float* var, const double* cov) const {
   if (N != 1 || style.mean.size() != C || style.stddev.size() != C) {
@@ -64,14 +64,6 @@ Status InstanceNormStep::run_adain(const StepArgs& a, const AdaInStyle& style, c
                             std::to_string(style.coloring.size()) + " values; the WCT layer " +
                             std::to_string(norm_index) + " needs " + std::to_string(C) + " x " +
                             std::to_string(C));
-  }
-  std::vector<float> own_mean, own_var;
-  if (!mean) {
-    own_mean.resize(C);
-    own_var.resize(C);
-    instance_stats_threaded(own_mean.data(), own_var.data(), a.x[0], C, HW);
-    mean = own_mean.data();
-    var = own_var.data();
   }
   const float s = style.strength;
   if (style.wct()) {
@@ -169,21 +161,23 @@ Status InstanceNormStep::run(const StepArgs& a) const {
     mean = st.mean[li].data();
     var = st.var[li].data();
   }
+  // The style layer and the covariance layer need the statistics before the norm: this run's
+  // own when nothing above gave them (instance_norm_threaded would compute the same).
+  const AdaInStyle* style = a.options.adain;
+  const bool styled = style && style->layer == norm_index;
+  const bool covaried = a.options.covariance_layer == norm_index;
   std::vector<float> own_mean, own_var;
+  if ((styled || covaried) && !mean) {
+    own_mean.resize(planes);
+    own_var.resize(planes);
+    instance_stats_threaded(own_mean.data(), own_var.data(), x, planes, HW);
+    mean = own_mean.data();
+    var = own_var.data();
+  }
   std::vector<double> own_cov;
   const double* cov = nullptr;
-  if (a.options.covariance_layer == norm_index) {
-    if (!mean) {
-      own_mean.resize(planes);
-      own_var.resize(planes);
-      instance_stats_threaded(own_mean.data(), own_var.data(), x, planes, HW);
-      mean = own_mean.data();
-      var = own_var.data();
-    }
-    INSTYLE_RETURN_IF_ERROR(covariance(a, mean, &own_cov, &cov));
-  }
-  const AdaInStyle* style = a.options.adain;
-  if (style && style->layer == norm_index) return run_adain(a, *style, mean, var, cov);
+  if (covaried) INSTYLE_RETURN_IF_ERROR(covariance(a, mean, &own_cov, &cov));
+  if (styled) return run_adain(a, *style, mean, var, cov);
   instance_norm_threaded(a.y, x, scale, shift, N, C, HW, eps, a.step.relu, mean, var);
   return Status();
 }
