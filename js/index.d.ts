@@ -288,6 +288,12 @@ export interface StyleInfo {
   trainingHours: number;
   trainingSize: number;
   /**
+   * Set when the training started from another style's trained network ('<run>@<steps>',
+   * docs/training.md) rather than at random; trainingSteps and trainingHours count this
+   * style's own training only.
+   */
+  startedFrom?: string;
+  /**
    * The loss network the style was trained against (styles catalogued since the random-VGG
    * loss; docs/training.md): 'vgg:<seed>' and 'vgghp:<seed>' are VGG-19s with random weights
    * from that seed (width: channel multiplier, pool: pooling), 'mnv2' nsfwjs's MobileNetV2.

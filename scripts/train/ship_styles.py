@@ -113,6 +113,10 @@ def main():
                         "package": art["package"], "path": art["path"], "crop": art["crop"],
                         "meanRGB": mean_rgb},
         }
+        if settings.get("init"):
+            # Fine-tuned from another style's network (train.py --init): its steps and hours
+            # come on top of this entry's.
+            entry["startedFrom"] = settings["init"]
         if settings.get("stability_weight"):
             # Trained for video: outputs of a photo and of it moved and noisy were made to agree.
             entry["stability"] = {"weight": settings["stability_weight"], "noise": settings["stability_noise"],
