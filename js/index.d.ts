@@ -284,6 +284,11 @@ export interface StyleInfo {
    * for speed, trained to change little when the camera's noise does.
    */
   network: 'light' | 'full' | 'live';
+  /**
+   * How the file stores its weights: 'fp16', or 'int8' (the large kernels as int8 with a scale
+   * per output channel, ONNX DequantizeLinear; half the size). Missing: fp16.
+   */
+  weights?: 'fp16' | 'int8';
   trainingSteps: number;
   trainingHours: number;
   trainingSize: number;

@@ -158,10 +158,10 @@ def export(encoder, decoder, path, opset=11, fp16=False):
     import onnx
     import onnx_tools
     net = ExportNet(encoder, decoder).eval()
-    model = onnx_tools.export_folded(net, path, opset, fp16)
+    model = onnx_tools.export_folded(net, path, opset, "fp16" if fp16 else "fp32")
     norms = [n for n in model.graph.node if n.op_type == "InstanceNormalization"]
     assert len(norms) == 1, f"expected one InstanceNormalization, found {len(norms)}"
     norms[0].name = LAYER
     onnx.save(model, path)
-    onnx_tools.check_against(model, net, path, fp16)
+    onnx_tools.check_against(model, net, path, "fp16" if fp16 else "fp32")
     return model

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Copies trained style networks into the npm package: styles/<name>.onnx (weights stored as
-float16, exported from the run's newest checkpoint) and js/styles.js, the catalogue that
+"""Copies trained style networks into the npm package: styles/<name>.onnx (exported from the
+run's newest checkpoint; the full network's large kernels stored as int8 with a scale per output
+channel, 1.8 MB instead of 3.4 MB, everything else as float16; onnx_tools.py) and js/styles.js,
+the catalogue that
 ist.styles() and ist.loadStyle(name) read (name, title, network, training, the artwork and its
 licence). The first style given is the default of the CLI and the demo.
 
@@ -74,6 +76,9 @@ def main():
     ap.add_argument("--cache", help="cache folder (default $INSTYLE_CACHE or ~/.cache/instyle)")
     ap.add_argument("--add", action="store_true", help="keep the catalogue's other entries")
     ap.add_argument("--default", metavar="NAME", help="this style first: the default of the CLI and the demo")
+    ap.add_argument("--weights", choices=["fp16", "int8"],
+                    help="how to store weights (default: int8 for full networks, fp16 for the small light and "
+                         "live ones, where int8 would save 0.3 MB and they have less to spare)")
     a = ap.parse_args()
     if not a.specs and not a.default:
         ap.error("give name=run specs, --default NAME, or both")
@@ -86,8 +91,9 @@ def main():
         settings, steps, hours = run_facts(os.path.join(cache, "train", run))
         loss = settings.get("loss") or loss_spec("mnv2")  # runs from before the choice: MobileNetV2
         out = os.path.join(ROOT, "styles", f"{name}.onnx")
+        weights = a.weights or ("int8" if settings["arch"] == "full" else "fp16")
         done = subprocess.run([sys.executable, os.path.join(HERE, "train.py"), "--style", settings["style"],
-                               "--arch", settings["arch"], "--run", run, "--export", out, "--fp16",
+                               "--arch", settings["arch"], "--run", run, "--export", out, "--weights", weights,
                                "--cache", cache], check=True, capture_output=True, text=True).stdout
         print(done, end="")
         steps = int(re.search(r"\(step (\d+)\)", done).group(1))  # the checkpoint exported
@@ -101,6 +107,7 @@ def main():
             "file": f"{name}.onnx",
             "bytes": os.path.getsize(out),
             "network": settings["arch"],
+            "weights": weights,
             "trainingSteps": steps,
             "trainingHours": round(hours, 2),
             "trainingSize": settings["size"],

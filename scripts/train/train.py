@@ -25,6 +25,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from images import CropSampler, cache_dir, load_image  # noqa: E402
+from onnx_tools import WEIGHTS  # noqa: E402
 from perceptual import SPECS, PerceptualLoss, loss_spec  # noqa: E402
 from resumable import ResumableRun, newest_state  # noqa: E402
 from transformer_net import ARCHS, TransformerNet, count_params  # noqa: E402
@@ -96,7 +97,10 @@ def parse_args(argv=None):
     ap.add_argument("--bench", type=int, default=0, metavar="N", help="time N steps after one warm-up step; write nothing")
     ap.add_argument("--export", metavar="OUT.onnx", help="export the newest checkpoint of the run and exit")
     ap.add_argument("--opset", type=int, default=11)
-    ap.add_argument("--fp16", action="store_true", help="export: store weights as float16 (+ Cast nodes)")
+    ap.add_argument("--weights", choices=WEIGHTS, default="fp32",
+                    help="export: fp16 stores weights as float16 (+ Cast nodes); int8 also stores the large "
+                         "conv kernels as int8 with a scale per output channel (+ DequantizeLinear, opset 13)")
+    ap.add_argument("--fp16", dest="weights", action="store_const", const="fp16", help="the same as --weights fp16")
     ap.add_argument("--cache", help="cache folder (default $INSTYLE_CACHE or ~/.cache/instyle)")
     a = ap.parse_args(argv)
     a.cache = a.cache or cache_dir()
@@ -192,13 +196,14 @@ class Trainer(ResumableRun):
         # regions past 0..1, where clipping hides every difference (the range loss rose 20x).
         return (y2[:, :, m:-m, m:-m] - same).abs().mean()
 
-def export(net, path, opset=11, fp16=False):
+def export(net, path, opset=11, weights="fp32"):
     """ONNX with dynamic height and width, 0..255 RGB in and out; constant subgraphs folded so that
-    only Pad, Conv, InstanceNormalization, Relu, Add, Resize (and Cast for fp16) remain."""
+    only Pad, Conv, InstanceNormalization, Relu, Add, Resize (and Cast, DequantizeLinear for
+    smaller weights) remain."""
     import onnx_tools
     net = net.fold_io_scale().eval()
-    model = onnx_tools.export_folded(net, path, opset, fp16)
-    onnx_tools.check_against(model, net, path, fp16)
+    model = onnx_tools.export_folded(net, path, opset, weights)
+    onnx_tools.check_against(model, net, path, weights)
     return path
 
 
@@ -214,7 +219,7 @@ def main():
             sys.exit(f"run {a.run}: no checkpoint to export")
         net = TransformerNet.build(state["args"]["arch"])
         net.load_state_dict(state["model"])
-        export(net, a.export, a.opset, a.fp16)
+        export(net, a.export, a.opset, a.weights)
         print(f"exported {src} (step {state['step']}) to {a.export} ({os.path.getsize(a.export)} bytes)")
         return
     t = Trainer(a)

@@ -194,6 +194,8 @@ Status evaluate_node(const Node& node, int64_t opset, const std::vector<const Te
       return eval_gather(node, *in[0], *in[1], &out);
     case Op::kCast:
       return eval_cast(node, *in[0], &out);
+    case Op::kDequantizeLinear:
+      return eval_dequantize_linear(node, opset, in, &out);
     case Op::kUnsqueeze:
     case Op::kSqueeze:
     case Op::kReshape:

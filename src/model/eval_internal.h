@@ -148,6 +148,8 @@ inline Status axes_from(const Node& node, const std::vector<const Tensor*>& in,
 
 // Data movement (eval_tensor.cpp).
 Status eval_cast(const Node& node, const Tensor& in, Tensor* out);
+Status eval_dequantize_linear(const Node& node, int64_t opset, const std::vector<const Tensor*>& in,
+                              Tensor* out);
 Status eval_gather(const Node& node, const Tensor& data, const Tensor& indices, Tensor* out);
 Status reshape_dims(const Node& node, const std::vector<int64_t>& in_dims,
                     const std::vector<int64_t>& spec, bool allow_zero, std::vector<int64_t>* dims);

@@ -1,5 +1,5 @@
-// The constant evaluator's shape functions (eval.h) and its data-movement ops: Cast, Gather,
-// Reshape, Slice, Transpose, Concat, on onnx::Tensor, int64 kept exact.
+// The constant evaluator's shape functions (eval.h) and its data-movement ops: Cast,
+// DequantizeLinear, Gather, Reshape, Slice, Transpose, Concat, on onnx::Tensor, int64 kept exact.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -66,6 +66,65 @@ Status eval_cast(const Node& node, const Tensor& in, Tensor* out) {
         break;
     }
     out->ints[i] = v;
+  }
+  return Status();
+}
+
+// y = (x - zero_point) * scale, per tensor (scalar scale) or, from opset 13, per slice along
+// `axis` (1-D scale). What quantized weights need: the runner folds them to float at load time,
+// so an int8 model is half the download of an fp16 one and runs exactly as fast.
+Status eval_dequantize_linear(const Node& node, int64_t opset, const std::vector<const Tensor*>& in,
+                              Tensor* out) {
+  INSTYLE_RETURN_IF_ERROR(need_input(node, in, 1, "x_scale"));
+  const Tensor& x = *in[0];
+  const Tensor& scale = *in[1];
+  const Tensor* zero = in.size() > 2 ? in[2] : nullptr;
+  const DataType t = x.data_type;
+  if (t != DataType::kInt8 && t != DataType::kUint8 && t != DataType::kInt32) {
+    return unsupported(node.label() + ": x must be int8, uint8 or int32, got " +
+                       onnx::data_type_name(t));
+  }
+  if (scale.data_type != DataType::kFloat) {
+    return invalid_model(node.label() + ": x_scale must be float, got " +
+                         onnx::data_type_name(scale.data_type));
+  }
+  if (zero && zero->data_type != t) {
+    return invalid_model(node.label() + ": x_zero_point must have x's type " +
+                         std::string(onnx::data_type_name(t)) + ", got " +
+                         onnx::data_type_name(zero->data_type));
+  }
+  const int64_t rank = static_cast<int64_t>(x.dims.size());
+  const bool per_axis = !scale.dims.empty() && scale.element_count() != 1;
+  int64_t axis = 0, channels = 1, inner = 1;
+  if (per_axis) {
+    if (opset < 13 || scale.dims.size() != 1) {
+      return invalid_model(node.label() + ": x_scale must be a scalar" +
+                           std::string(opset < 13 ? " before opset 13" : " or 1-D") + ", got " +
+                           shape_string(scale.dims));
+    }
+    INSTYLE_RETURN_IF_ERROR(normalize_axis(node, node.attr_int("axis", 1), rank, &axis));
+    channels = x.dims[static_cast<std::size_t>(axis)];
+    if (scale.dims[0] != channels) {
+      return invalid_model(node.label() + ": x_scale has " + std::to_string(scale.dims[0]) +
+                           " elements but x has " + std::to_string(channels) + " along axis " +
+                           std::to_string(axis));
+    }
+    for (int64_t d = axis + 1; d < rank; ++d) inner *= x.dims[static_cast<std::size_t>(d)];
+  }
+  if (zero && zero->dims != scale.dims) {
+    return invalid_model(node.label() + ": x_zero_point has shape " + shape_string(zero->dims) +
+                         ", x_scale " + shape_string(scale.dims));
+  }
+  for (float s : scale.floats) {
+    if (!std::isfinite(s)) return invalid_model(node.label() + ": x_scale is not finite");
+  }
+  *out = make_tensor(DataType::kFloat, x.dims);
+  const std::size_t n = x.ints.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t c = per_axis ? static_cast<std::size_t>((int64_t(i) / inner) % channels) : 0;
+    const int64_t z = zero ? zero->ints[c] : 0;
+    // In double, then rounded once: x - zero_point is exact, as in ONNX's reference.
+    out->floats[i] = static_cast<float>(static_cast<double>(x.ints[i] - z) * scale.floats[c]);
   }
   return Status();
 }

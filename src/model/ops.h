@@ -52,6 +52,7 @@ namespace instyle::model {
   X(Shape, "Shape", false, true)                                 \
   X(Gather, "Gather", false, true)                               \
   X(Cast, "Cast", false, true)                                   \
+  X(DequantizeLinear, "DequantizeLinear", false, true)           \
   X(Slice, "Slice", false, true)                                 \
   X(Transpose, "Transpose", false, true)                         \
   X(Expand, "Expand", false, true)                               \

@@ -130,6 +130,37 @@ describe('built-in styles', { timeout: 300_000 }, () => {
     assert.ok(edgeCorrelation(photo, { ...photo, data: stroked }) < 0.8, 'strokes draw edges of their own');
   });
 
+  // The shipped files themselves, through an independent runtime: onnxruntime-web reads the same
+  // bytes (fp16 weights behind Cast, int8 ones behind DequantizeLinear) and must compute what
+  // instyle does, up to float32 summation order.
+  test('each style file gives the same network output in onnxruntime-web', async (t) => {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    const [w, h] = [96, 64];
+    const x = new Float32Array(3 * w * h);
+    const px = photos[0];
+    for (let c = 0; c < 3; c++) {
+      for (let i = 0; i < w * h; i++) x[c * w * h + i] = px.data[4 * ((i / w | 0) * px.width + (i % w)) + c];
+    }
+    const report = [];
+    for (const s of STYLES) {
+      const bytes = readFileSync(`${root}styles/${s.file}`);
+      const model = await ist.loadModel(bytes);
+      const ours = model.run(x, [1, 3, h, w]).data.slice();
+      model.dispose();
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+      const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [1, 3, h, w]) });
+      const theirs = result[session.outputNames[0]].data;
+      await session.release();
+      assert.equal(theirs.length, ours.length, s.name);
+      let worst = 0;
+      for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - theirs[i]));
+      report.push(`${s.name} ${worst.toExponential(1)}`);
+      assert.ok(worst < 0.05, `${s.name}: instyle and onnxruntime-web differ by ${worst} (of 0..255)`);
+    }
+    t.diagnostic(`largest difference per style (0..255 scale): ${report.join(', ')}`);
+  });
+
   test('the styles differ from one another', () => {
     const names = [...outputs.keys()];
     for (let a = 0; a < names.length; a++) {

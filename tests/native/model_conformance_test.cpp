@@ -302,16 +302,27 @@ TEST(ModelConformance, OnnxTestData) {
   for (const auto& [kind, n] : report.counts) std::printf("  %-40s %d\n", kind.c_str(), n);
   for (const auto& s : report.skips) std::printf("  skipped %s\n", s.c_str());
   for (const auto& f : report.failures) ADD_FAILURE() << f;
-  // The cases the issue names must be among the passes.
-  for (const char* must :
-       {"node/test_instancenorm_example", "node/test_instancenorm_epsilon",
-        "node/test_batchnorm_example", "node/test_basic_conv_with_padding",
-        "node/test_conv_with_strides_padding", "node/test_reflect_pad", "node/test_edge_pad",
-        "node/test_constant_pad", "node/test_upsample_nearest",
-        "node/test_resize_upsample_scales_nearest", "node/test_resize_upsample_scales_linear",
-        "node/test_relu", "node/test_add", "pytorch-converted/test_Conv2d",
-        "pytorch-converted/test_Conv2d_depthwise", "pytorch-converted/test_BatchNorm2d_eval",
-        "pytorch-converted/test_ConvTranspose2d", "pytorch-converted/test_ReflectionPad2d"}) {
+  // The cases the issues name must be among the passes (the weights-only ops by folding).
+  for (const char* must : {"node/test_instancenorm_example",
+                           "node/test_instancenorm_epsilon",
+                           "node/test_batchnorm_example",
+                           "node/test_basic_conv_with_padding",
+                           "node/test_conv_with_strides_padding",
+                           "node/test_reflect_pad",
+                           "node/test_edge_pad",
+                           "node/test_constant_pad",
+                           "node/test_upsample_nearest",
+                           "node/test_resize_upsample_scales_nearest",
+                           "node/test_resize_upsample_scales_linear",
+                           "node/test_relu",
+                           "node/test_add",
+                           "node/test_dequantizelinear (folded)",
+                           "node/test_dequantizelinear_axis (folded)",
+                           "pytorch-converted/test_Conv2d",
+                           "pytorch-converted/test_Conv2d_depthwise",
+                           "pytorch-converted/test_BatchNorm2d_eval",
+                           "pytorch-converted/test_ConvTranspose2d",
+                           "pytorch-converted/test_ReflectionPad2d"}) {
     EXPECT_TRUE(report.passed_cases.count(must)) << must << " did not pass";
   }
   EXPECT_GE(report.counts["pass: executor"], 100);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "conv.h"
@@ -536,6 +537,87 @@ TEST(Model, PoolAttributes) {
   EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument) << s.message();
   EXPECT_NE(s.message().find("node 'pool' (MaxPool)"), std::string::npos) << s.message();
   EXPECT_TRUE(m->run({x.data()}, {{1, 1, 9, 9}}).ok());
+}
+
+// A 3x3 conv, 2 -> 3 channels, whose weights are int8 with one scale (and zero point) per output
+// channel, dequantized by a DequantizeLinear node: how instyle's built-in styles store weights.
+std::string dequantized_conv_model(int64_t opset, const std::vector<int>& q,
+                                   const std::vector<float>& scale, const std::vector<int>& zero,
+                                   const std::vector<float>& bias, int zero_type = 3) {
+  std::vector<std::string> dq_inputs = {"wq", "scale"};
+  std::vector<test::Proto> inits = {test::int8_tensor("wq", {3, 2, 3, 3}, q),
+                                    test::float_tensor("scale", {int64_t(scale.size())}, scale),
+                                    test::float_tensor("b", {3}, bias)};
+  if (!zero.empty()) {
+    dq_inputs.push_back("zero");
+    inits.push_back(test::int8_tensor("zero", {int64_t(zero.size())}, zero, zero_type));
+  }
+  const auto conv_attrs = {test::attr_ints("kernel_shape", {3, 3}),
+                           test::attr_ints("pads", {1, 1, 1, 1})};
+  return test::model(opset,
+                     test::graph({test::node("DequantizeLinear", dq_inputs, {"w"}, "dq",
+                                             {test::attr_int("axis", 0)}),
+                                  test::node("Conv", {"x", "w", "b"}, {"y"}, "conv", conv_attrs)},
+                                 inits, {test::value_info("x", {1, 2, -1, -1})},
+                                 {test::value_info("y", {1, 3, -1, -1})}))
+      .str();
+}
+
+TEST(Model, RunsWeightsStoredAsInt8) {
+  std::vector<int> q(3 * 2 * 9);
+  for (std::size_t i = 0; i < q.size(); ++i) q[i] = int((i * 37) % 255) - 127;
+  const std::vector<float> scale = {0.01f, 0.002f, 0.05f}, bias = {0.1f, -0.2f, 0.3f};
+  const std::vector<int> zero = {0, 3, -5};
+  std::vector<float> w(q.size());
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    const std::size_t o = i / 18;
+    w[i] = float(q[i] - zero[o]) * scale[o];
+  }
+  const int64_t H = 7, W = 9;
+  const auto x = test::random_vector(2 * H * W, 41);
+  Conv2dShape cs;
+  cs.C = 2, cs.H = H, cs.W = W, cs.O = 3, cs.kH = cs.kW = 3;
+  cs.pad_top = cs.pad_left = cs.pad_bottom = cs.pad_right = 1;
+  std::vector<float> want(3 * H * W);
+  conv2d_f32_ref(want.data(), x.data(), w.data(), bias.data(), cs, false, nullptr);
+  Status s;
+  auto m = load_bytes(dequantized_conv_model(13, q, scale, zero, bias), &s);
+  ASSERT_TRUE(m) << s.message();
+  ASSERT_TRUE(m->run({x.data()}, {{1, 2, H, W}}).ok());
+  EXPECT_TRUE(
+      test::all_close(std::vector<float>(m->output(0), m->output(0) + want.size()), want, 1e-5f));
+  // Folded at load time: the network is one conv step, its weights plain floats.
+  auto info = m->info({{1, 2, H, W}});
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info.value().steps, 1u);
+  // One scale for the whole tensor, no zero point: every opset since 10.
+  std::vector<float> w1(q.size());
+  for (std::size_t i = 0; i < q.size(); ++i) w1[i] = float(q[i]) * 0.01f;
+  conv2d_f32_ref(want.data(), x.data(), w1.data(), bias.data(), cs, false, nullptr);
+  m = load_bytes(dequantized_conv_model(10, q, {0.01f}, {}, bias), &s);
+  ASSERT_TRUE(m) << s.message();
+  ASSERT_TRUE(m->run({x.data()}, {{1, 2, H, W}}).ok());
+  EXPECT_TRUE(
+      test::all_close(std::vector<float>(m->output(0), m->output(0) + want.size()), want, 1e-5f));
+
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {dequantized_conv_model(11, q, scale, zero, bias),
+       "node 'dq' (DequantizeLinear): x_scale must be a scalar before opset 13, got [3]"},
+      {dequantized_conv_model(13, q, {0.01f, 0.02f}, {}, bias),
+       "node 'dq' (DequantizeLinear): x_scale has 2 elements but x has 3 along axis 0"},
+      {dequantized_conv_model(13, q, scale, {0, 0}, bias),
+       "node 'dq' (DequantizeLinear): x_zero_point has shape [2], x_scale [3]"},
+      {dequantized_conv_model(13, q, scale, {0, 0, 0}, bias, /*uint8*/ 2),
+       "node 'dq' (DequantizeLinear): x_zero_point must have x's type int8, got uint8"},
+      {dequantized_conv_model(13, q, {0.01f, nan, 0.01f}, {}, bias),
+       "node 'dq' (DequantizeLinear): x_scale is not finite"},
+  };
+  for (const auto& [bytes, message] : refused) {
+    EXPECT_FALSE(load_bytes(bytes, &s));
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidModel) << s.message();
+    EXPECT_EQ(s.message(), message);
+  }
 }
 
 }  // namespace

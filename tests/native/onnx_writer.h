@@ -93,6 +93,18 @@ inline Proto int64_tensor(const std::string& name, const std::vector<int64_t>& d
   return t.bytes(8, name);
 }
 
+// int8 (type 3) or uint8 (type 2) values in raw_data, as quantized weights are stored.
+inline Proto int8_tensor(const std::string& name, const std::vector<int64_t>& dims,
+                         const std::vector<int>& values, int type = 3) {
+  Proto t;
+  for (int64_t d : dims) t.varint(1, static_cast<uint64_t>(d));
+  t.varint(2, static_cast<uint64_t>(type));
+  std::string b;
+  for (int v : values) b.push_back(static_cast<char>(static_cast<uint8_t>(v)));
+  t.bytes(9, b);
+  return t.bytes(8, name);
+}
+
 inline Proto attr_int(const std::string& name, int64_t v) {
   return Proto().bytes(1, name).varint(20, 2).varint(3, static_cast<uint64_t>(v));
 }
