@@ -397,7 +397,11 @@ export class Instyle {
    * author and licence. The first is the default.
    */
   styles() {
-    return STYLES.map(({ url, ...meta }) => structuredClone(meta));
+    return STYLES.map(({ url, thumbnailUrl, ...meta }) => {
+      const style = structuredClone(meta);
+      style.artwork.thumbnail = thumbnailUrl().href;
+      return style;
+    });
   }
 
   /**

@@ -324,6 +324,11 @@ export interface StyleInfo {
     path: string;
     /** The part of the image used, as fractions [x0, y0, x1, y1]; null: all of it. */
     crop?: [number, number, number, number] | null;
+    /**
+     * URL of a small JPEG of the artwork as trained on (192 px on the long side), shipped
+     * beside the style's network, for a picker: `<img src={style.artwork.thumbnail}>`.
+     */
+    thumbnail: string;
   };
 }
 

@@ -233,6 +233,31 @@ for (const isolation of [true, false]) {
       await waitForLab(page, { a: 1 });
     });
 
+    test('the built-in styles as a gallery of their artworks: a click picks one', async () => {
+      const ist = await init({ threads: 1 });
+      const styles = ist.styles();
+      ist.dispose();
+      const gallery = page.getByTestId('style-gallery');
+      // Every thumbnail arrives (styles/*.jpg beside the networks) and decodes.
+      await page.waitForFunction((n) => {
+        const imgs = [...document.querySelectorAll('[data-testid="style-gallery"] img')];
+        return imgs.length === n && imgs.every((i) => i.complete && i.naturalWidth > 0);
+      }, styles.length, { timeout: 30_000 });
+      const marked = () => gallery.locator('[aria-checked="true"]').getAttribute('data-value');
+      const loaded = (title) => page.waitForFunction((t) => document.querySelector('[data-testid="studio-status"]')
+        .textContent.startsWith(`Loaded ${t}`), title, { timeout: 60_000 });
+      assert.equal(await marked(), `builtin:${styles[0].name}`, 'the default style is marked');
+      const other = styles.find((s) => s.network === 'full' && s.name !== styles[0].name) ?? styles[1];
+      await gallery.locator(`[data-value="builtin:${other.name}"]`).click();
+      assert.equal(await page.getByTestId('style-select').inputValue(), `builtin:${other.name}`, 'the select follows');
+      assert.equal(await marked(), `builtin:${other.name}`);
+      await loaded(other.title);
+      // And the gallery follows the select.
+      await page.getByTestId('style-select').selectOption(`builtin:${styles[0].name}`);
+      assert.equal(await marked(), `builtin:${styles[0].name}`);
+      await loaded(styles[0].title);
+    });
+
     const stylizeName = 'stylizing with a small test model fills result-canvas';
     if (!runnerAvailable()) test.todo(`${stylizeName}: needs the model runner (ist.loadModel) in js/`);
     else test(stylizeName, async () => {

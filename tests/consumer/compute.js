@@ -21,13 +21,17 @@ export function compute(ist) {
 }
 
 // The built-in styles: the default one, loaded from the installed package (a bundler must
-// have shipped its .onnx file), on a small gradient. Returns the style names and the result's
-// bytes summed, which must agree everywhere.
-export async function styleCheck(ist) {
-  const names = ist.styles().map((s) => s.name);
+// have shipped its .onnx file and its artwork's thumbnail), on a small gradient. Returns the
+// style names, the result's bytes summed and the thumbnail's size, which must agree everywhere.
+// readUrl(url) -> bytes: fetch in browsers; Node's fetch cannot read the file: URLs there.
+const fetchBytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+export async function styleCheck(ist, readUrl = fetchBytes) {
+  const styles = ist.styles();
+  const names = styles.map((s) => s.name);
   const model = await ist.loadStyle(names[0]);
   const data = new Uint8ClampedArray(24 * 16 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 256));
   const out = await model.stylize({ data, width: 24, height: 16 });
   model.dispose();
-  return { names, sum: out.data.reduce((a, b) => a + b, 0) };
+  const thumbnail = await readUrl(styles[0].artwork.thumbnail);
+  return { names, sum: out.data.reduce((a, b) => a + b, 0), thumbnailBytes: thumbnail.length, jpeg: thumbnail[0] === 0xff && thumbnail[1] === 0xd8 };
 }

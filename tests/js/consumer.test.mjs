@@ -71,7 +71,7 @@ describe('consumer: npm pack, install, Node, Vite, Chromium', { timeout: 180_000
     }
     // Sources, tests, build folders and the demo stay out; bin/ is the command line, styles/
     // the built-in style networks.
-    for (const f of files) assert.match(f, /^(LICENSE|THIRD_PARTY\.md|README\.md|package\.json|bindings\/runtime\.js|(js|bin)\/[\w.-]+|dist\/instyle-[\w.-]+|styles\/[\w-]+\.onnx)$/, `unexpected file ${f}`);
+    for (const f of files) assert.match(f, /^(LICENSE|THIRD_PARTY\.md|README\.md|package\.json|bindings\/runtime\.js|(js|bin)\/[\w.-]+|dist\/instyle-[\w.-]+|styles\/[\w-]+\.(onnx|jpg))$/, `unexpected file ${f}`);
     assert.ok(files.some((f) => f.startsWith('styles/')), 'the built-in styles are in the tarball');
     console.log(`# npm pack: ${(tarball.size / 1024).toFixed(0)} KiB packed, ${(tarball.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${files.length} files`);
   });
@@ -114,6 +114,7 @@ describe('consumer: npm pack, install, Node, Vite, Chromium', { timeout: 180_000
       assert.equal(out[threads].threads, Number(threads));
       assert.deepEqual(out[threads].outputs, expected, `threads ${threads}`);
       assert.ok(out[threads].style.names.length >= 1);
+      assert.ok(out[threads].style.jpeg && out[threads].style.thumbnailBytes > 1000, 'the default style\'s thumbnail is a JPEG in the package');
       assert.deepEqual(out[threads].style, out['1'].style, 'the default style gives the same pixels with 2 threads');
     }
     styleExpected = out['1'].style;

@@ -61,6 +61,9 @@ describe('built-in styles', { timeout: 300_000 }, () => {
     for (const s of styles) {
       assert.equal(statSync(`${root}styles/${s.file}`).size, s.bytes, s.file);
       assert.ok(s.trainingSteps > 0 && s.artwork.author && s.artwork.licence, `${s.name}: training and credits`);
+      // The artwork's thumbnail, for pickers: a small JPEG beside the network.
+      const thumb = jpeg.decode(readFileSync(new URL(s.artwork.thumbnail)));
+      assert.equal(Math.max(thumb.width, thumb.height), 192, `${s.name}: thumbnail ${thumb.width}x${thumb.height}`);
       // The list is a copy: changing it changes nothing inside.
       s.name = 'changed';
     }

@@ -158,6 +158,7 @@ self.onmessage = async ({ data: msg }) => {
         const styles = ist.styles().map((st) => ({
           name: st.name, title: st.title, network: st.network,
           about: st.artwork.about, author: st.artwork.author, licence: st.artwork.licence,
+          thumbnail: st.artwork.thumbnail,
         }));
         postMessage({ type: 'ready', styles });
         break;

@@ -33,6 +33,7 @@ const BIG_JOB_PIXELS = 1_500_000;
 export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
   const el = {
     style: $('style-select'),
+    gallery: $('style-gallery'),
     builtin: $('builtin-styles'),
     user: $('user-styles'),
     images: $('image-styles'),
@@ -112,7 +113,9 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
         if (!el.builtin.children.length) {
           builtins = new Map((msg.styles ?? []).map((st) => [`builtin:${st.name}`, st]));
           for (const [value, st] of builtins) {
-            el.builtin.append(new Option(`${st.title}${st.network === 'full' ? '' : ` (${st.network})`}`, value));
+            const label = `${st.title}${st.network === 'full' ? '' : ` (${st.network})`}`;
+            el.builtin.append(new Option(label, value));
+            el.gallery.append(galleryButton(value, label, st));
           }
           if (builtins.size) {
             el.styleHint.textContent = 'Built-in styles were trained by instyle; you can also load any fast ' +
@@ -122,6 +125,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
               el.style.value = builtins.keys().next().value;
               current = { value: el.style.value, loaded: false };
             }
+            showChoice();
           } else {
             el.builtin.append(Object.assign(new Option('(none)', ''), { disabled: true }));
           }
@@ -189,7 +193,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
           loading = null;
           current = { value: '', loaded: false };
           el.style.value = previousValue;
-          showStyleImage();
+          showChoice();
         }
         setStatus(`Could not ${{ stylize: 'stylize', export: 'make the PNG' }[msg.request] ?? 'load the style'}: ${msg.message}`);
         onError?.(new Error(msg.message));
@@ -235,6 +239,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     userModels.set(value, { name: file.name, bytes });
     el.style.value = value;
     previousValue = value;
+    showChoice();
     loadChoice(value);
     live.setStyle(liveStyle());
   }
@@ -264,13 +269,15 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     styleImages.set(value, { name: file.name, blob: file });
     el.style.value = value;
     previousValue = value;
-    showStyleImage();
+    showChoice();
     loadChoice(value);
     live.setStyle(liveStyle());
   }
 
-  function showStyleImage() {
+  // What follows the select: the style image panel, and which artwork is marked in the gallery.
+  function showChoice() {
     el.styleImage.hidden = !arbitrary();
+    for (const b of el.gallery.children) b.setAttribute('aria-checked', String(b.dataset.value === el.style.value));
   }
 
   el.styleImageInput.addEventListener('change', () => {
@@ -292,6 +299,26 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
     if (file) addStyleImage(file).catch(onError);
   });
 
+  // A built-in style as its artwork's thumbnail: a radio button that picks it in the select.
+  function galleryButton(value, label, st) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.setAttribute('role', 'radio');
+    button.dataset.value = value;
+    button.title = `${label}: ${st.about}, ${st.author}`;
+    const img = new Image(64, 64);
+    img.src = st.thumbnail;
+    img.alt = '';
+    img.decoding = 'async';
+    button.append(img, label);
+    button.addEventListener('click', () => {
+      if (el.style.value === value) return;
+      el.style.value = value;
+      el.style.dispatchEvent(new Event('change'));
+    });
+    return button;
+  }
+
   el.style.addEventListener('focus', () => { previousValue = el.style.value; });
   el.style.addEventListener('change', () => {
     if (el.style.value === '__load__' || el.style.value === '__image__') {
@@ -301,7 +328,7 @@ export function createStudio({ onError, onPhotoFile, onBigJob, onLive }) {
       return;
     }
     previousValue = el.style.value;
-    showStyleImage();
+    showChoice();
     loadChoice(el.style.value);
     live.setStyle(liveStyle());
   });
