@@ -39,7 +39,7 @@ sys.path.insert(0, HERE)
 from arbitrary_net import Decoder, Encoder, adain, export, wct  # noqa: E402
 from images import CropSampler, cache_dir, load_image, to_pil  # noqa: E402
 from perceptual import LossNet, gram, loss_spec, total_variation  # noqa: E402
-from resumable import ResumableRun, newest_state  # noqa: E402
+from resumable import ResumableRun  # noqa: E402
 
 FIXED = ["recipe", "level", "seed", "width", "size", "batch", "lr", "content_weight", "style_weight",
          "tv_weight", "range_weight", "loss_nets", "style_stat", "hold_out"]
@@ -106,11 +106,7 @@ class AdaInTrainer(ResumableRun):
         super().__init__(a, decoder, torch.optim.Adam(decoder.parameters(), lr=a.lr))
         state = self.resume()
         if state is None and a.init_from:
-            init, src = newest_state(os.path.join(a.cache, "train", a.init_from))
-            if init is None:
-                sys.exit(f"--init-from {a.init_from}: no checkpoint or weights.pt")
-            self.net.load_state_dict(init["model"])
-            print(f"{a.run}: decoder initialized from {src} (step {init['step']})")
+            self.start_from(a.init_from)
         photos = glob.glob(os.path.join(a.cache, "data", "content", "train", "*.jpg"))
         self.photos = CropSampler(photos, a.size, 0.5, seed=1000003 + self.step)
         train, judge = style_paths(a)

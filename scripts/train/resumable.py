@@ -102,6 +102,20 @@ class ResumableRun:
         print(f"resumed {src} at step {self.step} ({self.seconds / 3600:.2f} h trained)")
         return state
 
+    def start_from(self, run):
+        """Warm start of a new run: the model of another run's newest state (its optimizer, step and
+        settings stay behind). Returns what it was, as "run@step", for the run's record."""
+        init, src = newest_state(os.path.join(self.a.cache, "train", run))
+        if init is None:
+            sys.exit(f"--init-from {run}: that run has no checkpoint or weights.pt")
+        try:
+            self.net.load_state_dict(init["model"])
+        except RuntimeError as e:  # torch's message: a title line, then what does not fit
+            lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+            sys.exit(f"--init-from {run}: its network does not fit this run's: {lines[-1][:200]}")
+        print(f"{self.a.run}: starting from {src} (step {init['step']} of {run})")
+        return f"{run}@{init['step']}"
+
     def save(self):
         os.makedirs(self.folder, exist_ok=True)
         state = {"model": self.net.state_dict(), "opt": self.opt.state_dict(), "step": self.step,

@@ -134,10 +134,11 @@ def main():
                         "package": art["package"], "path": art["path"], "crop": art["crop"],
                         "meanRGB": mean_rgb},
         }
-        if settings.get("init"):
-            # Fine-tuned from another style's network (train.py --init): its steps and hours
+        started = settings.get("init_from") or settings.get("init")  # "init" for a day
+        if started:
+            # Fine-tuned from another style's network (train.py --init-from): its steps and hours
             # come on top of this entry's.
-            entry["startedFrom"] = settings["init"]
+            entry["startedFrom"] = started
         if settings.get("stability_weight"):
             # Trained for video: outputs of a photo and of it moved and noisy were made to agree.
             entry["stability"] = {"weight": settings["stability_weight"], "noise": settings["stability_noise"],

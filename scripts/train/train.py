@@ -33,7 +33,7 @@ from transformer_net import ARCHS, TransformerNet, count_params  # noqa: E402
 # Settings a resumed run takes from its checkpoint rather than the command line.
 FIXED = ["style", "arch", "size", "batch", "style_size", "content_weight", "style_weight",
          "tv_weight", "range_weight", "lr", "min_crop", "seed", "loss", "identity_steps", "style_ramp",
-         "stability_weight", "stability_noise", "stability_shift", "init"]
+         "stability_weight", "stability_noise", "stability_shift", "init_from"]
 
 
 def saved_settings(args):
@@ -46,7 +46,7 @@ def saved_settings(args):
     args.setdefault("stability_weight", 0.0)
     args.setdefault("stability_noise", 0.0)
     args.setdefault("stability_shift", 0)
-    args.setdefault("init", None)
+    args.setdefault("init_from", args.pop("init", None))  # named "init" for a day
     if not isinstance(args.get("style_size"), list):
         args["style_size"] = [args["style_size"]]
     return args
@@ -85,7 +85,7 @@ def parse_args(argv=None):
     ap.add_argument("--stability-noise", type=float, default=6.0,
                     help="stability term: Gaussian noise up to this sigma (0..255 units, drawn per batch)")
     ap.add_argument("--stability-shift", type=int, default=2, help="stability term: shifts up to this many pixels")
-    ap.add_argument("--init", metavar="RUN",
+    ap.add_argument("--init-from", metavar="RUN",
                     help="a new run starts from the newest weights of this run (same arch) instead of at random: "
                          "a network that already paints learns another artwork in fewer steps (recorded as RUN@step)")
     ap.add_argument("--lr", type=float, default=1e-3, help="Adam; decays linearly to lr/10 over the last 30%% of steps")
@@ -121,8 +121,8 @@ class Trainer(ResumableRun):
         net = TransformerNet.build(a.arch)
         super().__init__(a, net, torch.optim.Adam(net.parameters(), lr=a.lr))
         state = self.resume()
-        if state is None and a.init:
-            self.start_from(a.init)
+        if state is None and a.init_from:
+            a.init_from = self.start_from(a.init_from)
         data = os.path.join(a.cache, "data")
         photos = glob.glob(os.path.join(data, "content", "train", "*.jpg"))
         self.sampler = CropSampler(photos, a.size, a.min_crop, seed=a.seed * 1000003 + self.step)
@@ -140,18 +140,6 @@ class Trainer(ResumableRun):
 
     def saved_settings(self, args):
         return saved_settings(args)
-
-    def start_from(self, run):
-        """Warm start: the model of another run's newest state; step 0, fresh Adam, and the loss is
-        calibrated for this run's own style image."""
-        init, src = newest_state(os.path.join(self.a.cache, "train", run.split("@")[0]))
-        if init is None:
-            sys.exit(f"--init {run}: that run has no checkpoint or weights.pt")
-        if init["args"]["arch"] != self.a.arch:
-            sys.exit(f"--init {run}: its network is {init['args']['arch']}, this run's is {self.a.arch}")
-        self.net.load_state_dict(init["model"])
-        self.a.init = f"{run.split('@')[0]}@{init['step']}"
-        print(f"starting from {src} (step {init['step']} of {self.a.init.split('@')[0]})")
 
     def extra_state(self):
         return {"style_norm": self.loss.style_norm, "content_norm": self.loss.content_norm}
