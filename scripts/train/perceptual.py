@@ -46,11 +46,26 @@ def loss_spec(name="vgg", **overrides):
     return spec
 
 
+class _Gram(torch.autograd.Function):
+    """F F^T / hw with a backward of one batched matmul, (dG + dG^T) F / hw, where autograd's
+    bmm(f, f^T) takes two; the Gram matrices are a fifth of a training step's time."""
+
+    @staticmethod
+    def forward(ctx, f, hw):
+        ctx.save_for_backward(f)
+        ctx.hw = hw
+        return torch.bmm(f, f.transpose(1, 2)) / hw
+
+    @staticmethod
+    def backward(ctx, grad):
+        (f,) = ctx.saved_tensors
+        return torch.bmm(grad + grad.transpose(1, 2), f) / ctx.hw, None
+
+
 def gram(f):
     """N,C,H,W -> N,C,C, divided by H*W so that image size does not change its scale."""
     n, c, h, w = f.shape
-    f = f.reshape(n, c, h * w)
-    return torch.bmm(f, f.transpose(1, 2)) / (h * w)
+    return _Gram.apply(f.reshape(n, c, h * w), h * w)
 
 
 def total_variation(y):
