@@ -13,7 +13,7 @@ import pngjs from 'pngjs';
 import { startServer } from '../../scripts/serve.mjs';
 import { testModel } from '../../scripts/test-models.mjs';
 import { init } from '../../js/index.node.js';
-import { lightStyle } from '../js/helpers.mjs';
+import { smallStyle } from '../js/helpers.mjs';
 import { PREVIEW_MAX, downscaleRgba, fitSize } from '../../web/common/images.js';
 
 const { PNG } = pngjs;
@@ -317,7 +317,7 @@ for (const isolation of [true, false]) {
       // The upload is decoded asynchronously; until then Stylize would paint the sample photo.
       await page.waitForFunction(() => document.getElementById('photo-name').textContent === 'big.png', null, { timeout: 60_000 });
       const ist = await init({ threads: 1 });
-      const style = lightStyle(ist);
+      const style = smallStyle(ist).name;
       ist.dispose();
       await page.getByTestId('style-select').selectOption(`builtin:${style}`);
       await page.getByTestId('max-size').selectOption('0');

@@ -28,7 +28,7 @@ test('live.stylize takes OffscreenCanvas, ImageBitmap and VideoFrame like their 
   const r = await page.evaluate(async () => {
     const { init } = await import('/js/index.browser.js');
     const ist = await init({ threads: 1 });
-    const model = await ist.loadStyle(ist.styles().find((s) => s.network === 'light').name);
+    const model = await ist.loadStyle(ist.styles().find((s) => s.network === 'light' || s.network === 'live').name);
     const live = model.live({ size: 96, temporal: 0 });
     // A frame drawn at the session size, so no resizing is involved.
     const canvas = new OffscreenCanvas(96, 64);

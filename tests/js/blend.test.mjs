@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 
 import { init } from '../../js/index.node.js';
 import { blendStylized } from '../../web/studio/blend.js';
-import { lightStyle } from './helpers.mjs';
+import { smallStyle } from './helpers.mjs';
 
 const W = 64, H = 48;
 let ist, model;
@@ -27,7 +27,7 @@ function photo() {
 
 before(async () => {
   ist = await init({ threads: 1 });
-  model = await ist.loadStyle(lightStyle(ist));
+  model = await ist.loadStyle(smallStyle(ist).name);
 });
 after(() => {
   model?.dispose();

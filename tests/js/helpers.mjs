@@ -7,12 +7,13 @@ import { init } from '../../js/index.node.js';
 // Both builds: the single-threaded one and the pthreads one with two threads.
 export const VARIANTS = [1, 2];
 
-// The first built-in style on the light network (16/32/64 channels, receptive field 45.5): what
-// tests that need a built-in style but not a particular one run, whatever the default is.
-export const lightStyle = (ist) => {
-  const style = ist.styles().find((s) => s.network === 'light');
-  if (!style) throw new Error('the catalogue (js/styles.js) has no light style');
-  return style.name;
+// The first built-in style on a small network ('light': 16/32/64 channels, 9x9 first and last
+// layers; or 'live': the same with 3x3 ones): what tests that need a built-in style but not a
+// particular one run, whatever the default is.
+export const smallStyle = (ist) => {
+  const style = ist.styles().find((s) => s.network === 'light' || s.network === 'live');
+  if (!style) throw new Error('the catalogue (js/styles.js) has no light or live style');
+  return style;
 };
 
 export async function engine(threads) {

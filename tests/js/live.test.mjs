@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { FLICKER, measureFlicker, panFrames } from '../../bench/js/flicker.mjs';
 import { InstyleError } from '../../js/index.node.js';
 import { STYLES } from '../../js/styles.js';
-import { VARIANTS, engine, lightStyle } from './helpers.mjs';
+import { VARIANTS, engine, smallStyle } from './helpers.mjs';
 
 // A textured frame; `shift` pans it, `patch` puts a blue object into the bottom-right
 // sixteenth.
@@ -36,7 +36,7 @@ for (const threads of VARIANTS) {
     let ist, model;
     before(async () => {
       ist = await engine(threads);
-      model = await ist.loadStyle(lightStyle(ist));
+      model = await ist.loadStyle(smallStyle(ist).name);
     });
     after(() => {
       model.dispose();
@@ -198,7 +198,7 @@ for (const threads of VARIANTS) {
 
 test('disposing the model ends its live session', async () => {
   const ist = await engine(1);
-  const model = await ist.loadStyle(lightStyle(ist));
+  const model = await ist.loadStyle(smallStyle(ist).name);
   const live = model.live({ size: 32 });
   live.stylize(frame(16, 16));
   model.dispose();

@@ -53,10 +53,10 @@ describe('built-in styles', { timeout: 300_000 }, () => {
   });
   after(() => ist.dispose());
 
-  test('the catalogue: at least three styles, one light, each file present at its stated size', () => {
+  test('the catalogue: at least three styles, one for video, each file present at its stated size', () => {
     const styles = ist.styles();
     assert.ok(styles.length >= 3, `${styles.length} styles`);
-    assert.ok(styles.some((s) => s.network === 'light'), 'a light network for live use');
+    assert.ok(styles.some((s) => s.network === 'live'), 'a network made for video');
     assert.equal(new Set(styles.map((s) => s.name)).size, styles.length, 'names are unique');
     for (const s of styles) {
       assert.equal(statSync(`${root}styles/${s.file}`).size, s.bytes, s.file);

@@ -6,14 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { InstyleError } from '../../js/index.node.js';
-import { VARIANTS, diff, engine, lightStyle, photo } from './helpers.mjs';
+import { VARIANTS, diff, engine, photo, smallStyle } from './helpers.mjs';
 
 for (const threads of VARIANTS) {
   describe(`tiled stylize, ${threads} thread(s)`, { timeout: 300_000 }, () => {
-    let ist, model;
+    let ist, model, style;
     before(async () => {
       ist = await engine(threads);
-      model = await ist.loadStyle(lightStyle(ist));
+      style = smallStyle(ist);
+      model = await ist.loadStyle(style.name);
     });
     after(() => {
       model.dispose();
@@ -25,10 +26,12 @@ for (const threads of VARIANTS) {
       // The light TransformerNet: kernel reach 4 (9x9) + 1 + 2 (two stride-2 3x3) + 24 (six 3x3
       // at stride 4) + 4 + 2 and 2 + 1 (two upsamplings, each a neighbour, then a 3x3) + 4
       // (9x9) = 44 pixels, and 1.5 more by which the strides and upsamplings shift pixel
-      // centres; total stride 4, so the margin is 48.
-      assert.equal(rf.radius, 45.5);
+      // centres; total stride 4, so the margin is 48. The live one has 3x3 first and last
+      // layers: 3 + 3 pixels less, so 39.5 and a margin of 40.
+      const expected = { light: [45.5, 48], live: [39.5, 40] }[style.network];
+      assert.equal(rf.radius, expected[0], style.name);
       assert.equal(rf.align, 4);
-      assert.equal(rf.margin, 48);
+      assert.equal(rf.margin, expected[1]);
     });
 
     test('with the whole photo as thumbnail, tiles rebuild the untiled result exactly', async () => {
@@ -129,7 +132,7 @@ for (const threads of VARIANTS) {
 describe('tiled stylize in bounded memory', { timeout: 300_000 }, () => {
   test('a 2400 x 1800 photo under a 48 MB budget: the heap grows by at most the budget', async (t) => {
     const ist = await engine(2);
-    const model = await ist.loadStyle(lightStyle(ist));
+    const model = await ist.loadStyle(smallStyle(ist).name);
     try {
       const image = photo(2400, 1800);
       const start = ist.memoryUsage().heapBytes;
