@@ -3,7 +3,7 @@
 // image as the style.
 //
 //   npx instyle stylize photo.jpg out.png                      # the default style
-//   npx instyle stylize photo.jpg out.png --style elephants --strength 0.8
+//   npx instyle stylize photo.jpg out.png --style klimt --strength 0.8
 //   npx instyle stylize photo.jpg out.png --model mosaic.onnx --size 1024
 //   npx instyle stylize photo.jpg out.png --style-image painting.jpg --strength 0.8   # any image
 //   npx instyle styles                                         # the built-in styles

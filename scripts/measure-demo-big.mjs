@@ -6,7 +6,7 @@
 // peak during the run, after it, and after the download. Sampled every 100 ms; "now" is
 // taken after things settle for 1.5 s. Screenshot: screenshots/studio-big.png.
 //
-//   node scripts/measure-demo-big.mjs photo-4000x3000.jpg [--style sequins]   # default: the studio's
+//   node scripts/measure-demo-big.mjs photo-4000x3000.jpg [--style klimt]   # default: the studio's
 //
 // Where a figure surprises, performance.measureUserAgentSpecificMemory() (launch Chromium
 // with --enable-blink-features=ForceEagerMeasureMemory) splits the JS and WASM memory by

@@ -7,7 +7,7 @@
 // deviation) of those offsets over the tiles is what shows as patches and seams, while an
 // offset shared by all tiles is a uniform change of look.
 //
-//   node scripts/measure-tiles.mjs photo.jpg [--style sequins | --model m.onnx] [--tile 384]
+//   node scripts/measure-tiles.mjs photo.jpg [--style klimt | --model m.onnx] [--tile 384]
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 

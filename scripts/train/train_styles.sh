@@ -3,11 +3,11 @@
 # exports each finished one to <cache>/train/<run>/model.onnx. Safe to start again after a
 # stop or a new session: finished runs are skipped, unfinished ones resume.
 #
-#   nohup scripts/train/train_styles.sh elephants:full sequins:light \
+#   nohup scripts/train/train_styles.sh cafe:full wave:full \
 #         > ~/.cache/instyle/train/styles.log 2>&1 &
 #   STEPS=4000 THREADS=2 scripts/train/train_styles.sh moss:full   # any train.py setting via env
 #
-# Extra train.py options can follow a "--": train_styles.sh elephants:full -- --size 192
+# Extra train.py options can follow a "--": train_styles.sh cafe:full -- --size 192
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
