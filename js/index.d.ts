@@ -310,6 +310,11 @@ export interface StyleInfo {
     styleLayers: string[];
     layerWeights: number[];
     contentLayer: string;
+    /**
+     * The weight of the palette term (the sliced Wasserstein distance between the output's
+     * colours and the artwork's; 1 for a photo), where one was used.
+     */
+    paletteWeight?: number;
   };
   /**
    * Networks trained for video: the weight of the term that made a photo's output and that of

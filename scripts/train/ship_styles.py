@@ -138,6 +138,9 @@ def main():
                         "package": art["package"], "path": art["path"], "crop": art["crop"],
                         "meanRGB": mean_rgb},
         }
+        if settings.get("palette_weight"):
+            # Also against the artwork's colours as a distribution (perceptual.PaletteLoss).
+            entry["loss"]["paletteWeight"] = settings["palette_weight"]
         started = settings.get("init_from") or settings.get("init")  # "init" for a day
         if started:
             # Fine-tuned from another style's network (train.py --init-from): its steps and hours

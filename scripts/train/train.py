@@ -26,14 +26,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from images import CropSampler, cache_dir, load_image  # noqa: E402
 from onnx_tools import WEIGHTS  # noqa: E402
-from perceptual import SPECS, PerceptualLoss, loss_spec  # noqa: E402
+from perceptual import SPECS, PaletteLoss, PerceptualLoss, loss_spec  # noqa: E402
 from resumable import ResumableRun, newest_state  # noqa: E402
 from transformer_net import ARCHS, TransformerNet, count_params  # noqa: E402
 
 # Settings a resumed run takes from its checkpoint rather than the command line.
 FIXED = ["style", "arch", "size", "batch", "style_size", "content_weight", "style_weight",
          "tv_weight", "range_weight", "lr", "min_crop", "seed", "loss", "identity_steps", "style_ramp",
-         "stability_weight", "stability_noise", "stability_shift", "init_from"]
+         "stability_weight", "stability_noise", "stability_shift", "init_from", "palette_weight"]
 
 
 def saved_settings(args):
@@ -46,6 +46,7 @@ def saved_settings(args):
     args.setdefault("stability_weight", 0.0)
     args.setdefault("stability_noise", 0.0)
     args.setdefault("stability_shift", 0)
+    args.setdefault("palette_weight", 0.0)
     args.setdefault("init_from", args.pop("init", None))  # named "init" for a day
     if not isinstance(args.get("style_size"), list):
         args["style_size"] = [args["style_size"]]
@@ -78,6 +79,10 @@ def parse_args(argv=None):
     ap.add_argument("--content-weight", type=float, default=3.0)
     ap.add_argument("--style-weight", type=float, default=1.0, help="on the sum of the per-layer style losses, each 1 for a photo")
     ap.add_argument("--tv-weight", type=float, default=1.0)
+    ap.add_argument("--palette-weight", type=float, default=0.0,
+                    help="on the distance between the output's colours and the artwork's, as distributions "
+                         "(perceptual.PaletteLoss, 1 for a photo): keeps the network from painting blobs in "
+                         "colours the artwork lacks; 0: off")
     ap.add_argument("--range-weight", type=float, default=10.0, help="on outputs outside 0..1 (squared)")
     ap.add_argument("--stability-weight", type=float, default=0.0,
                     help="on the mean absolute difference between the outputs of a photo and of the same photo "
@@ -114,7 +119,7 @@ def parse_args(argv=None):
 
 class Trainer(ResumableRun):
     FIXED = FIXED
-    LOGGED = ["total", "identity", "content", "style", "tv", "range", "stable"]
+    LOGGED = ["total", "identity", "content", "style", "palette", "tv", "range", "stable"]
 
     def __init__(self, a):
         torch.manual_seed(a.seed)
@@ -127,13 +132,20 @@ class Trainer(ResumableRun):
         photos = glob.glob(os.path.join(data, "content", "train", "*.jpg"))
         self.sampler = CropSampler(photos, a.size, a.min_crop, seed=a.seed * 1000003 + self.step)
         style_path = os.path.join(data, "styles", f"{a.style}.png")
-        self.loss = PerceptualLoss([load_image(style_path, s) for s in a.style_size], a.loss, a.cache)
+        styles = [load_image(style_path, s) for s in a.style_size]
+        self.loss = PerceptualLoss(styles, a.loss, a.cache)
+        self.palette = PaletteLoss(styles[0]) if a.palette_weight else None
         if state is not None:
             self.loss.style_norm.copy_(state["style_norm"])
             self.loss.content_norm.copy_(state["content_norm"])
+            if self.palette is not None:
+                self.palette.norm.copy_(state["palette_norm"])
         else:
             calib = CropSampler(photos, a.size, a.min_crop, seed=12345)
-            self.loss.calibrate([calib.batch(a.batch) for _ in range(8)])
+            batches = [calib.batch(a.batch) for _ in range(8)]
+            self.loss.calibrate(batches)
+            if self.palette is not None:
+                self.palette.calibrate(batches)
         print(f"{a.run}: {a.arch} TransformerNet ({count_params(self.net)} parameters), style {style_path} "
               f"at {a.style_size}px, loss {a.loss}, {len(photos)} photos, batch {a.batch}x{a.size}x{a.size}, "
               f"{torch.get_num_threads()} threads")
@@ -142,7 +154,10 @@ class Trainer(ResumableRun):
         return saved_settings(args)
 
     def extra_state(self):
-        return {"style_norm": self.loss.style_norm, "content_norm": self.loss.content_norm}
+        extra = {"style_norm": self.loss.style_norm, "content_norm": self.loss.content_norm}
+        if self.palette is not None:
+            extra["palette_norm"] = self.palette.norm
+        return extra
 
     def train_step(self):
         a = self.a
@@ -157,10 +172,14 @@ class Trainer(ResumableRun):
         ramp = min(1.0, (self.step - a.identity_steps + 1) / a.style_ramp) if a.style_ramp else 1.0
         # The loss judges the clipped image the runner will show; the gradient passes the clip
         # unchanged, and a range penalty keeps outputs from drifting far past 0..1 unseen.
-        t = self.loss(y + (y.clamp(0, 1) - y).detach(), x)
+        shown = y + (y.clamp(0, 1) - y).detach()
+        t = self.loss(shown, x)
         t["range"] = (torch.relu(y - 1) + torch.relu(-y)).pow(2).mean()
         total = (a.content_weight * t["content"] + ramp * a.style_weight * t["style"] + a.tv_weight * t["tv"]
                  + a.range_weight * t["range"])
+        if self.palette is not None:
+            t["palette"] = self.palette(shown)
+            total = total + ramp * a.palette_weight * t["palette"]
         if a.stability_weight:
             t["stable"] = self.stability(x, y)
             total = total + a.stability_weight * t["stable"]
