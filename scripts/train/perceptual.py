@@ -208,7 +208,8 @@ class PaletteLoss(nn.Module):
         """The style's quantiles at the midpoints of n equal bins, one column per direction."""
         if n not in self._targets:
             m = self.sorted_style.shape[0]
-            idx = ((torch.arange(n, dtype=torch.float64) + 0.5) * m / n).long().clamp(max=m - 1)
+            pos = torch.arange(n, dtype=torch.float64, device=self.sorted_style.device)
+            idx = ((pos + 0.5) * m / n).long().clamp(max=m - 1)
             self._targets[n] = self.sorted_style[idx]
         return self._targets[n]
 
