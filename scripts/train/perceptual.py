@@ -182,7 +182,7 @@ class PaletteLoss(nn.Module):
     Why: Gram matrices sum squared activations, so a few intense pixels can stand in for
     texture the network cannot paint. Some full networks learned to paint saturated blobs
     (green, violet, magenta) in colours the artwork never uses, on dark or high-contrast spots
-    of the photo; the random VGG's deep layers scored them as style. Gram losses are known to
+    of the photo; the loss barely saw them (the high-pass VGG's relu1_1 term even preferred them). Gram losses are known to
     be unstable this way, and histogram terms stabilize them (Risser, Wilmot & Barnes 2017);
     this is the simplest such term, on pixel colours only.
 
@@ -195,7 +195,7 @@ class PaletteLoss(nn.Module):
         super().__init__()
         g = torch.Generator().manual_seed(0)
         d = torch.randn(directions, 3, generator=g)
-        d[:4] = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])  # luma, R, G, B
+        d[:4] = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])  # grey axis, R, G, B
         self.register_buffer("directions", d / d.norm(dim=1, keepdim=True))
         pixels = style.reshape(3, -1).t()
         if pixels.shape[0] > max_pixels:  # an even subsample: quantiles barely move
